@@ -1,0 +1,37 @@
+# The two commands a user needs: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint generate check-generated bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Export several related entities from an embedded sandbox to every format.
+demo: $(STAMP)
+	$(BIN)/python -m py_autotask.demo
+
+## The whole test suite (starts nothing by hand: fixtures start sandboxes; redis is expected on :6379).
+test: $(STAMP)
+	$(BIN)/python tools/generate.py --check
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools benchmarks
+
+## Regenerate the entity catalogue and the sandbox route table from spec/.
+generate: $(STAMP)
+	$(BIN)/python tools/generate.py
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

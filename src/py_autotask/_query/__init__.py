@@ -1,0 +1,1 @@
+"""Implementation of `py_autotask.query`; import from there."""

@@ -1,0 +1,24 @@
+"""Living inside Autotask's limits: per-endpoint concurrency, the hourly threshold budget, circuit breakers.
+
+* `EndpointLimiter` — at most 3 requests in flight per endpoint, shared by threads and asyncio tasks;
+* `AdaptiveConcurrency` — AIMD control of one endpoint's limit for the bulk engine;
+* `ThresholdBudget` — our share of the tenant's hourly request threshold (sans-I/O, injectable clock);
+* `CircuitBreaker` — fail fast on an endpoint that keeps failing.
+
+All of them are thread-safe and take an injectable clock; none of them sends a request.
+"""
+
+from .adaptive import AdaptiveConcurrency
+from .breaker import CircuitBreaker
+from .budget import ThresholdBudget
+from .concurrency import DEFAULT_ENDPOINT_LIMIT, EXEMPT_ENDPOINTS, EndpointLimiter, endpoint_key
+
+__all__ = [
+    "DEFAULT_ENDPOINT_LIMIT",
+    "EXEMPT_ENDPOINTS",
+    "AdaptiveConcurrency",
+    "CircuitBreaker",
+    "EndpointLimiter",
+    "ThresholdBudget",
+    "endpoint_key",
+]

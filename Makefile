@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint generate check-generated bench clean
+.PHONY: install demo test lint generate bench foreign clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 ## Regenerate the entity catalogue and the sandbox route table from spec/.
 generate: $(STAMP)
 	$(BIN)/python tools/generate.py
+
+## Third-party Autotask clients, unchanged, against the sandbox (installs PyPI/npm packages into /tmp).
+foreign: $(STAMP)
+	bash tests/foreign/run_all.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

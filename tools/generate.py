@@ -9,6 +9,8 @@ spec facts, never each other's code, so a bug in one cannot make both agree.
 Outputs:
     src/py_autotask/_catalog/catalog.json   every entity: routes, capabilities, fields, child routes
     src/py_autotask/_catalog/types.py       one TypedDict per entity model (editor completion)
+    src/py_autotask/_catalog/accessors.py   one typed property per entity for both clients
+    src/py_autotask/_catalog/zones.json     the 22 known Autotask zones (name -> API root)
     src/py_autotask/sandbox/spec/routes.json every swagger operation, classified by action
     src/py_autotask/sandbox/spec/models.json entity models: field -> swagger type[:format]
 """
@@ -202,6 +204,83 @@ def build_types(catalog: dict) -> str:
     return "\n".join(lines)
 
 
+# Names the client classes define themselves; an entity attribute must never shadow one of them.
+CLIENT_RESERVED = {"entity", "entities", "close", "aclose", "with_options", "request", "config", "base_url",
+                   "threshold_information", "zone", "detect_zone"}
+OP_WORDS = [
+    ("queryPost", "query"), ("countPost", "count"), ("getById", "get"), ("create", "create"),
+    ("update", "update"), ("replace", "replace"), ("delete", "delete"), ("listByParent", "children"),
+]
+
+
+def capability_summary(ent: dict) -> str:
+    """One line naming what the entity can do, for the accessor docstring."""
+    root = [word for op, word in OP_WORDS if op in ent["ops"]]
+    parts = [", ".join(root)] if root else []
+    for c in ent["children"]:
+        words = [word for op, word in OP_WORDS if op in c["ops"]]
+        if words:
+            parts.append(f"via {c['parent']}/{{id}}/{c['segment']}: {', '.join(words)}")
+    return "; ".join(parts) or "no record operations (special endpoint)"
+
+
+def build_accessors(catalog: dict) -> str:
+    """Typed properties so `client.tickets` is known to editors; both clients share the runtime lookup."""
+    lines = [
+        f'"""Typed entity accessors for both clients ({HEADER}).',
+        "",
+        "Each property returns the client's cached entity object; the record type parameter only",
+        "informs editors and type checkers (records are plain dicts at run time).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING, Any",
+        "",
+        "if TYPE_CHECKING:",
+        "    from .._async_entity import AsyncEntity",
+        "    from .._entity import Entity",
+        "    from . import types as t",
+        "",
+        '__all__ = ["AsyncEntityAccessors", "EntityAccessors"]',
+    ]
+    for cls, ent_cls in (("EntityAccessors", "Entity"), ("AsyncEntityAccessors", "AsyncEntity")):
+        lines += [
+            "",
+            "",
+            f"class {cls}:",
+            f'    """One property per Autotask entity, each returning an `{ent_cls}`."""',
+            "",
+            "    __slots__ = ()",
+            "",
+            "    def _entity_accessor(self, name: str) -> Any:",
+            "        raise NotImplementedError",
+        ]
+        for ent in catalog["entities"]:
+            if ent["attr"] in CLIENT_RESERVED:
+                raise SystemExit(f"entity attribute {ent['attr']!r} collides with a client method")
+            record = f"t.{ent['name']}Record" if ent["fields"] else "dict[str, Any]"
+            lines += [
+                "",
+                "    @property",
+                f"    def {ent['attr']}(self) -> {ent_cls}[{record}]:",
+                f'        """{ent["name"]}: {capability_summary(ent)}."""',
+                f'        return self._entity_accessor("{ent["name"]}")',
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def build_zones() -> dict:
+    """The zone table from spec/zones.json, reduced to what the client needs."""
+    zones = json.loads((SPEC / "zones.json").read_text())["zones"]
+    out = []
+    for z in zones:
+        root = z["apiBaseUrl"].rstrip("/")
+        host = root.split("://", 1)[1].split("/", 1)[0]
+        out.append({"zoneName": z["zoneName"], "host": host, "url": f"https://{host}/ATServicesRest/"})
+    return {"_generated": HEADER, "zones": out}
+
+
 def classify(op: dict) -> str:
     """The sandbox action for one swagger operation, from its operationId suffix."""
     suffix = op["operationId"].split("_", 1)[1]
@@ -280,6 +359,8 @@ def main() -> int:
     outputs = {
         CLIENT_OUT / "catalog.json": dumps(catalog),
         CLIENT_OUT / "types.py": build_types(catalog),
+        CLIENT_OUT / "accessors.py": build_accessors(catalog),
+        CLIENT_OUT / "zones.json": dumps(build_zones()),
         SANDBOX_OUT / "routes.json": dumps(build_routes(entities, ops)),
         SANDBOX_OUT / "models.json": dumps(build_sandbox_models(entities, models, catalog)),
     }

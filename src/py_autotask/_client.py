@@ -1,0 +1,190 @@
+"""`AutotaskClient`: the synchronous client — an httpx pool and the driver of the shared flows.
+
+    with AutotaskClient(username=..., secret=..., integration_code=...) as client:
+        for ticket in client.tickets.query("status=1"):
+            ...
+
+All protocol logic (zone detection, routes, paging, retries, error mapping, budget) lives in
+`_core` and runs identically in `AsyncAutotaskClient`; this file only moves bytes and sleeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._catalog.accessors import EntityAccessors
+from ._constants import LOGGER_NAME
+from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
+from ._core.config import env_settings
+from ._core.errors import map_httpx_errors, request_was_sent
+from ._core.flow import Flow, Reply, Send, request_flow, root_flow
+from ._core.requests import build_request, display_url
+from ._core.retry import RetryPolicy, TransportFailure
+from ._core.runtime import Runtime
+from ._core.zones import Zone
+from ._entity import Entity
+from ._exceptions import APIConnectionError, ConfigurationError
+from .cache import LayeredCache
+from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, ThresholdBudget
+
+if TYPE_CHECKING:
+    from .bulk import BulkEngine
+
+__all__ = ["AutotaskClient"]
+
+log = logging.getLogger(LOGGER_NAME)
+
+
+class AutotaskClient(BaseClient, EntityAccessors):
+    """Synchronous Autotask REST client; every entity is an attribute (`client.tickets`)."""
+
+    _entity_class = Entity
+
+    def __init__(
+        self,
+        *,
+        username: str,
+        secret: str,
+        integration_code: str,
+        base_url: str | None = None,
+        impersonation_resource_id: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        zone_lookup_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        concurrency_limit: int | None = DEFAULT_ENDPOINT_LIMIT,
+        budget: ThresholdBudget | bool | None = None,
+        breaker: CircuitBreaker | bool | None = None,
+        cache: LayeredCache | bool | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """Create a client; no request is sent until the first call (zone detection included).
+
+        `base_url` may be given with or without `/ATServicesRest/` and `V1.0`; without it the zone is
+        detected through `zoneInformation` (at `zone_lookup_url`). `concurrency_limit=None`,
+        `budget=False`, `breaker=False`, `cache=False` switch those features off. `sleep` is the one
+        seam every wait goes through (retries, pacing) — tests pass a recorder.
+        """
+        if transport is not None and http_client is not None:
+            raise ConfigurationError("pass either transport= or http_client=, not both")
+        config = build_config(
+            username=username,
+            secret=secret,
+            integration_code=integration_code,
+            base_url=base_url,
+            zone_lookup_url=zone_lookup_url,
+            impersonation_resource_id=impersonation_resource_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+        )
+        runtime = Runtime.build(
+            config, concurrency_limit=concurrency_limit, budget=budget, breaker=breaker, cache=cache
+        )
+        super().__init__(config, runtime)
+        # Redirects are never followed: a redirect could carry the credential headers to another host.
+        self._http = http_client or httpx.Client(transport=transport, timeout=config.timeout, follow_redirects=False)
+        self._owns_http = http_client is None
+        self._sleep = sleep or time.sleep
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> AutotaskClient:
+        """A client from AUTOTASK_USERNAME/SECRET/INTEGRATION_CODE (+ BASE_URL, IMPERSONATION_RESOURCE_ID,
+        ZONE_LOOKUP_URL); keyword arguments override or add settings."""
+        return cls(**{**env_settings(environ), **overrides})
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        impersonation_resource_id: int | None = NOT_GIVEN,
+        retry_policy: RetryPolicy | None = None,
+    ) -> AutotaskClient:
+        """A copy with other settings that shares the pool, zone, limits, breaker and cache."""
+        return self._derived(**self._options(max_retries=max_retries, timeout=timeout,
+                                             impersonation_resource_id=impersonation_resource_id,
+                                             retry_policy=retry_policy))
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AutotaskClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- client-level calls ------------------------------------------------------------------------
+    def detect_zone(self, *, force: bool = False) -> Zone:
+        """The tenant's zone (detected via zoneInformation unless a base URL was configured)."""
+        if force and self._runtime.zone.invalidate():
+            self._runtime.cache.delete(self._runtime.zone_cache_key(self._config))
+        self._run(root_flow(self._config, self._runtime))
+        zone = self._runtime.zone.zone
+        assert zone is not None
+        return zone
+
+    def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, str] | None = None,
+                impersonate: int | None = None) -> Any:
+        """Call any API path under `…/V1.0/` (e.g. "Companies/5/invoiceSettings"); returns the JSON body."""
+        call = raw_call(method, path, json=json, params=params, impersonate=impersonate)
+        return self._run(request_flow(call, self._config, self._runtime))
+
+    def threshold_information(self) -> dict[str, Any]:
+        """The tenant's hourly request threshold and current usage (also feeds the budget)."""
+        info = self.request("GET", "ThresholdInformation")
+        if self._runtime.budget is not None and isinstance(info, dict):
+            with contextlib.suppress(ValueError):
+                self._runtime.budget.observe(info)
+        return info
+
+    @property
+    def bulk(self) -> BulkEngine:
+        """Bulk create/update/upsert/delete over this client: validated, metered, resumable, exactly once."""
+        from .bulk import BulkEngine
+
+        return BulkEngine(self)
+
+    # -- the driver --------------------------------------------------------------------------------
+    def _run(self, flow: Flow) -> Any:
+        """Drive a flow: transmit its Sends, sleep its Sleeps, return its result."""
+        result: Any = None
+        try:
+            while True:
+                try:
+                    action = flow.send(result)
+                except StopIteration as stop:
+                    return stop.value
+                if isinstance(action, Send):
+                    result = self._transmit(action)
+                else:
+                    self._sleep(action.seconds)
+                    result = None
+        finally:
+            flow.close()
+
+    def _transmit(self, send: Send) -> Reply | TransportFailure:
+        request = build_request(send.call, self._config, send.api_root)
+        shown = display_url(request.url)
+        limiter = self._runtime.limiter
+        slot = limiter.slot(str(request.url)) if limiter is not None else contextlib.nullcontext()
+        try:
+            with slot, map_httpx_errors(request.method, shown):
+                response = self._http.send(request)
+        except APIConnectionError as exc:
+            log.debug("%s %s -> no answer: %s", request.method, shown, exc)
+            return TransportFailure(exc, sent=request_was_sent(exc))
+        log.debug("%s %s -> %d", request.method, shown, response.status_code)
+        return Reply(response.status_code, response.content, response.headers, request.method, shown)

@@ -1,0 +1,230 @@
+"""The request flow, written once as generators and driven by the sync and the async client.
+
+A flow yields *actions* and receives their results:
+- `Send(call, api_root)`  -> the driver transmits it (inside the endpoint's concurrency slot) and sends
+  back a `Reply` or a `TransportFailure`;
+- `Sleep(seconds, reason)` -> the driver sleeps through its injectable sleep and sends back None.
+Everything else happens here, with no sockets and no sleeping, so both clients behave identically by
+construction: zone detection (cached), the hourly budget (pacing, ThresholdInformation reads), the
+circuit breaker, retry decisions, error mapping, re-detection after a 401 on a detected zone, and
+treating a re-sent DELETE's "not found" as success. Cache reads and writes are direct calls: the
+layered cache is synchronous by design and serves rare metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import orjson
+
+from .._constants import LOGGER_NAME
+from .._exceptions import (
+    APIConnectionError,
+    AuthenticationError,
+    AutotaskError,
+    InternalServerError,
+    NotFoundError,
+    RateLimitError,
+    ThresholdExceededError,
+)
+from ..cache import ZONE_TTL
+from .config import ClientConfig, api_url
+from .errors import make_status_error
+from .requests import Call
+from .retry import TransportFailure, decide
+from .runtime import Runtime
+from .zones import parse_zone, zone_lookup_call
+
+__all__ = ["Flow", "Reply", "Send", "Sleep", "cached_flow", "request_flow", "root_flow"]
+
+log = logging.getLogger(LOGGER_NAME)
+
+THRESHOLD_CALL = Call("GET", "ThresholdInformation", kind="raw", endpoint="ThresholdInformation")
+
+
+@dataclasses.dataclass(frozen=True)
+class Send:
+    """Transmit `call`; relative paths are joined onto `api_root` (`…/ATServicesRest/V1.0/`)."""
+
+    call: Call
+    api_root: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Sleep:
+    """Wait before going on."""
+
+    seconds: float
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """An HTTP answer, fully read."""
+
+    status: int
+    content: bytes
+    headers: Mapping[str, str]
+    method: str
+    url: str
+
+
+Action = Send | Sleep
+Flow = Generator[Action, Reply | TransportFailure | None, Any]
+
+
+def root_flow(config: ClientConfig, rt: Runtime) -> Flow:
+    """The versioned API root; detects the zone (cache first, then zoneInformation) when unknown."""
+    if rt.zone.api_root is not None:
+        return rt.zone.api_root
+    key = rt.zone_cache_key(config)
+    cached = rt.cache.get(key)
+    if isinstance(cached, dict) and isinstance(cached.get("url"), str):
+        zone = parse_zone(cached)
+        rt.zone.set(zone, from_cache=True)
+        log.debug("zone from cache: %s", zone.url)
+        return api_url(zone.url)
+    payload = yield from request_flow(zone_lookup_call(config), config, rt)
+    zone = parse_zone(payload)
+    log.debug("zone detected: %s -> %s", zone.name or "(unnamed)", zone.url)
+    rt.zone.set(zone)
+    rt.cache.set(key, zone.to_json(), ZONE_TTL)
+    return api_url(zone.url)
+
+
+def cached_flow(rt: Runtime, key: str, ttl: float, fetch: Callable[[], Flow], *, force: bool = False) -> Flow:
+    """A cached value, or `fetch()`'s result stored for `ttl` seconds; `force` skips the read."""
+    if not force:
+        hit = rt.cache.lookup(key)
+        if hit is not None:
+            return hit.value
+    value = yield from fetch()
+    rt.cache.set(key, value, ttl)
+    return value
+
+
+def _budget_flow(config: ClientConfig, rt: Runtime, root: str) -> Flow:
+    """Wait for the hourly budget (reading ThresholdInformation when due), then count the request."""
+    budget = rt.budget
+    if budget is None:
+        return None
+    while True:
+        if budget.needs_refresh():
+            budget.record()  # the read counts against the threshold too
+            reply = yield Send(THRESHOLD_CALL, root)
+            if isinstance(reply, Reply) and reply.status == 200:
+                try:
+                    budget.observe(orjson.loads(reply.content))
+                except (orjson.JSONDecodeError, ValueError, TypeError):
+                    budget.refresh_failed()
+            else:
+                budget.refresh_failed()
+        delay = budget.before_request()  # raises ThresholdBudgetExceeded when over budget and not waiting
+        if delay <= 0:
+            break
+        yield Sleep(delay, "pacing to stay within the hourly request threshold")
+    budget.record()
+    return None
+
+
+def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
+    """Send `call` with retries; returns the decoded JSON body of the successful answer."""
+    attempt = 0
+    redetected = False
+    sent_before = False  # an earlier attempt may have been acted on by the server
+    while True:
+        root = (yield from root_flow(config, rt)) if call.authenticated else None
+        if rt.breaker is not None and call.authenticated:
+            rt.breaker.before(call.path)  # raises CircuitOpenError during a cool-down
+        if call.authenticated:  # zoneInformation is outside the threshold and the thread limit
+            yield from _budget_flow(config, rt, root)
+        reply = yield Send(call, root)
+        failure: TransportFailure | AutotaskError
+        if isinstance(reply, TransportFailure):
+            failure = reply
+            if not reply.sent and call.authenticated and rt.zone.from_cache and not redetected:
+                redetected = True  # a cached zone that refuses connections may be stale
+                _forget_zone(config, rt, f"cached zone unreachable: {reply.error}")
+                continue
+        elif reply is None:
+            raise RuntimeError("driver answered a Send with nothing")
+        elif 200 <= reply.status < 300:
+            try:
+                payload = orjson.loads(reply.content)
+            except orjson.JSONDecodeError:
+                # A 200 whose body is not JSON was cut off in transit: treat it like a reset.
+                error = APIConnectionError(
+                    f"response body truncated or not JSON ({len(reply.content)} bytes)",
+                    method=reply.method,
+                    url=reply.url,
+                )
+                failure = TransportFailure(error, sent=True)
+            else:
+                _report(rt, call, None)
+                return payload
+        else:
+            error = make_status_error(
+                reply.status, reply.content, reply.headers, method=reply.method, url=reply.url, kind=call.kind
+            )
+            if isinstance(error, AuthenticationError) and call.authenticated and not redetected:
+                redetected = True
+                if _forget_zone(config, rt, f"authentication refused on a detected zone: {error}"):
+                    continue
+            if isinstance(error, NotFoundError) and call.kind == "delete" and sent_before:
+                # The earlier attempt deleted it; the record being gone is what the caller asked for.
+                log.debug("DELETE re-sent after an unanswered attempt found nothing: treating as done")
+                _report(rt, call, None)
+                return {"itemId": _deleted_id(call)}
+            if isinstance(error, RateLimitError) and rt.budget is not None:
+                rt.budget.note_rate_limited(threshold_exceeded=isinstance(error, ThresholdExceededError))
+            failure = error
+        _report(rt, call, failure)
+        decision = decide(
+            config.retry, attempt, failure, is_create=call.kind == "create", payload=call.json, entity=call.endpoint
+        )
+        if not decision.retry:
+            raise decision.error
+        # Only an unanswered send or a bare 5xx may have been acted on; a 429 was refused outright.
+        sent_before = sent_before or isinstance(failure, InternalServerError) or (
+            isinstance(failure, TransportFailure) and failure.sent
+        )
+        attempt += 1
+        log.debug(
+            "retry %d/%d of %s %s in %.2fs: %s",
+            attempt, config.retry.max_retries, call.method, _where(call), decision.delay, decision.reason,
+        )
+        yield Sleep(decision.delay, decision.reason)
+
+
+def _report(rt: Runtime, call: Call, failure: TransportFailure | AutotaskError | None) -> None:
+    """Tell the breaker: only transient faults (no answer, bare 5xx) count as failures."""
+    if rt.breaker is None or not call.authenticated:
+        return
+    if isinstance(failure, TransportFailure) or isinstance(failure, InternalServerError):
+        reason = str(failure.error if isinstance(failure, TransportFailure) else failure)
+        rt.breaker.failure(call.path, reason[:200])
+    else:
+        rt.breaker.success(call.path)
+
+
+def _forget_zone(config: ClientConfig, rt: Runtime, why: str) -> bool:
+    if not rt.zone.invalidate():
+        return False
+    rt.cache.delete(rt.zone_cache_key(config))
+    log.debug("zone forgotten, detecting it again (%s)", why)
+    return True
+
+
+def _where(call: Call) -> str:
+    return call.path.split("?", 1)[0]
+
+
+def _deleted_id(call: Call) -> int | None:
+    tail = call.path.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+

@@ -1,0 +1,302 @@
+"""One entity of the catalogue (`client.tickets`): every operation written once as a flow, plus the sync shell.
+
+`EntityBase` turns arguments into flows (routes, bodies, paging plans) without I/O; `Entity` (here) and
+`AsyncEntity` (`_async_entity.py`) only run those flows on their client, so both behave the same.
+
+Choices where Autotask leaves room:
+- `get(id)` returns None when the record does not exist (Autotask answers 404, or `{"item": null}`);
+  other failures raise.
+- `update(id, changes)` and `update(record)` both PATCH the collection URL with `id` in the body;
+  `replace(record)` PUTs the full record (omitted writable fields become null in Autotask).
+- Writes of child entities go to the parent route automatically; when neither `parent_id=` nor the
+  payload's foreign key names the parent (e.g. `delete(note_id)`), one GET of the record finds it.
+- `impersonate=` on any call sends `ImpersonationResourceId` for that call only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from ._core.flow import Flow, request_flow
+from ._core.paging import IdKeysetPager, NextUrlPager, Pager
+from ._core.requests import Call, get_fits, query_body, resolve_field_names, search_params
+from ._core.routes import EntitySpec, NeedsParent, Route, lookup_key
+from ._exceptions import NotFoundError, UnsupportedOperationError
+from ._metadata import find_field, label_for, metadata_flow, picklist_values, value_for
+from ._pagination import Paginator
+
+if TYPE_CHECKING:
+    from ._client import AutotaskClient
+
+__all__ = ["Entity", "EntityBase"]
+
+R = TypeVar("R")
+Method = Literal["POST", "GET"]
+Strategy = Literal["next_url", "id_keyset"]
+
+
+def _build_filter(filter: Any, fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    from .query import build_filter  # imported late: the query language is a sibling module
+
+    return build_filter(filter, fields=fields)
+
+
+class EntityBase(Generic[R]):
+    """Operations of one entity as sans-I/O flows; subclasses run them."""
+
+    def __init__(self, client: Any, spec: EntitySpec) -> None:
+        self._client = client
+        self.spec = spec
+
+    @property
+    def name(self) -> str:
+        """The entity tag, e.g. "TicketNotes"."""
+        return self.spec.name
+
+    def capabilities(self) -> list[str]:
+        """What this entity supports: query, count, get, create, update, replace, delete, children …"""
+        return self.spec.capabilities()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}: {', '.join(self.capabilities()) or 'no operations'}>"
+
+    # -- building blocks ---------------------------------------------------------------------------
+    def _flow(self, call: Call) -> Flow:
+        return request_flow(call, self._client._config, self._client._runtime)
+
+    def _call(self, route: Route, kind: str, *, body: Any = None, impersonate: int | None = None) -> Call:
+        return Call(route.method, route.path, kind=kind, endpoint=self.name, json=body, impersonate=impersonate)
+
+    def _filters(self, filter: Any) -> list[dict[str, Any]] | None:
+        if filter is None:
+            return None
+        return _build_filter(filter, self.spec.fields)
+
+    # -- reads -------------------------------------------------------------------------------------
+    def _pager_factory(
+        self,
+        filter: Any,
+        *,
+        fields: Sequence[str] | None,
+        limit: int | None,
+        page_size: int | None,
+        method: str,
+        strategy: str,
+        impersonate: int | None,
+    ) -> Callable[[], Pager]:
+        method = method.upper()
+        if method not in ("POST", "GET"):
+            raise ValueError(f"method must be 'POST' or 'GET', not {method!r}")
+        if strategy not in ("next_url", "id_keyset"):
+            raise ValueError(f"strategy must be 'next_url' or 'id_keyset', not {strategy!r}")
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        size = page_size
+        if limit is not None and limit > 0 and strategy == "next_url":
+            size = min(page_size or limit, limit, 500)  # no point fetching 500 rows for limit=10
+        include = resolve_field_names(fields, self.spec.fields) if fields else None
+        body = query_body(self._filters(filter), include_fields=include, max_records=size)
+        route = self.spec.query_route(method)
+        if method == "GET" and not get_fits(route.path, body):
+            route = self.spec.query_route("POST")  # the URL would pass Autotask's ~2,000-char limit
+        if route.method == "GET":
+            first = Call("GET", route.path, kind="query", endpoint=self.name, params=search_params(body),
+                         impersonate=impersonate)
+        else:
+            first = self._call(route, "query", body=body, impersonate=impersonate)
+        if strategy == "id_keyset":
+            return lambda: IdKeysetPager(first, limit=limit, page_size=page_size)
+        return lambda: NextUrlPager(first, limit=limit)
+
+    def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Pager]:
+        route = self.spec.children_route(parent_id)
+        first = self._call(route, "list", impersonate=impersonate)
+        return lambda: NextUrlPager(first, limit=limit)
+
+    def _count_flow(self, filter: Any, impersonate: int | None) -> Flow:
+        route = self.spec.count_route()
+        body = query_body(self._filters(filter))
+        if route.method == "GET":
+            call = Call("GET", route.path, kind="count", endpoint=self.name, params=search_params(body),
+                        impersonate=impersonate)
+        else:
+            call = self._call(route, "count", body=body, impersonate=impersonate)
+        payload = yield from self._flow(call)
+        return int(lookup_key(payload, "queryCount") or 0)
+
+    def _fetch_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
+        call = self._call(self.spec.get_route(record_id, parent_id), "get", impersonate=impersonate)
+        payload = yield from self._flow(call)
+        item = payload.get("item") if isinstance(payload, dict) else None
+        if item is None and isinstance(payload, dict) and isinstance(payload.get("items"), dict):
+            item = payload["items"]  # attachment downloads have been seen wrapped as {"items": {...}}
+        return item
+
+    def _get_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
+        try:
+            return (yield from self._fetch_flow(record_id, parent_id, impersonate))
+        except NotFoundError:
+            return None
+
+    # -- writes ------------------------------------------------------------------------------------
+    def _route_flow(self, op: str, body: Mapping[str, Any] | None, parent_id: int | None,
+                    record_id: int | None, impersonate: int | None) -> Flow:
+        plan = self.spec.write_route(op, body, parent_id, record_id)
+        if isinstance(plan, NeedsParent):
+            record = yield from self._fetch_flow(plan.record_id, None, impersonate)
+            if record is None:
+                raise UnsupportedOperationError(f"{self.name} {plan.record_id} not found; cannot find its parent")
+            parent = lookup_key(record, plan.parent_field)
+            if parent is None:
+                raise UnsupportedOperationError(
+                    f"{self.name} {plan.record_id} has no {plan.parent_field}; pass parent_id="
+                )
+            plan = self.spec.write_route(op, body, int(parent), record_id)
+        assert isinstance(plan, Route)
+        return plan
+
+    def _write_flow(self, op: str, body: dict[str, Any] | None, parent_id: int | None,
+                    record_id: int | None, impersonate: int | None) -> Flow:
+        route = yield from self._route_flow(op, body, parent_id, record_id, impersonate)
+        payload = yield from self._flow(self._call(route, op, body=body, impersonate=impersonate))
+        item_id = lookup_key(payload, "itemId") if isinstance(payload, dict) else None
+        return int(item_id) if item_id is not None else record_id
+
+    def _create_flow(self, data: Mapping[str, Any], parent_id: int | None, impersonate: int | None) -> Flow:
+        if not isinstance(data, Mapping):
+            raise TypeError("create() takes the new record as a dict")
+        return self._write_flow("create", dict(data), parent_id, None, impersonate)
+
+    def _update_flow(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None,
+                     parent_id: int | None, impersonate: int | None) -> Flow:
+        if isinstance(id_or_record, Mapping):
+            body = {**id_or_record, **(changes or {})}
+            record_id = _require_id(body, "update")
+        else:
+            if not changes:
+                raise ValueError("update(id, changes) needs the fields to change")
+            record_id = int(id_or_record)
+            body = {"id": record_id, **changes}
+        return self._write_flow("update", body, parent_id, record_id, impersonate)
+
+    def _replace_flow(self, record: Mapping[str, Any], parent_id: int | None, impersonate: int | None) -> Flow:
+        body = dict(record)
+        return self._write_flow("replace", body, parent_id, _require_id(body, "replace"), impersonate)
+
+    def _delete_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
+        return self._write_flow("delete", None, parent_id, int(record_id), impersonate)
+
+    # -- metadata ----------------------------------------------------------------------------------
+    def _metadata_flow(self, kind: str, force: bool) -> Flow:
+        return metadata_flow(self.spec, kind, self._client._config, self._client._runtime, force=force)
+
+    def _field_flow(self, name: str, force: bool) -> Flow:
+        fields = yield from self._metadata_flow("fields", force)
+        try:
+            return find_field(fields, name, entity=self.name)
+        except KeyError:
+            if not self.spec.has_udfs:
+                raise
+            udfs = yield from self._metadata_flow("udfs", force)
+            return find_field([*fields, *udfs], name, entity=self.name)
+
+    def _picklist_flow(self, field: str, active_only: bool) -> Flow:
+        return picklist_values((yield from self._field_flow(field, False)), active_only=active_only)
+
+    def _label_flow(self, field: str, value: Any) -> Flow:
+        return label_for((yield from self._field_flow(field, False)), value)
+
+    def _value_flow(self, field: str, label: str) -> Flow:
+        return value_for((yield from self._field_flow(field, False)), label)
+
+
+def _require_id(body: Mapping[str, Any], op: str) -> int:
+    record_id = lookup_key(body, "id")
+    if record_id is None:
+        raise ValueError(f"{op}() needs the record's id in the body")
+    return int(record_id)
+
+
+class Entity(EntityBase[R]):
+    """An Autotask entity on the sync client: `client.tickets`, `client.entity("TicketNotes")`."""
+
+    _client: AutotaskClient
+
+    def query(
+        self,
+        filter: Any = None,
+        *,
+        fields: Sequence[str] | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        method: Method = "POST",
+        strategy: Strategy = "next_url",
+        impersonate: int | None = None,
+    ) -> Paginator[R]:
+        """Every record matching `filter` (F expression, filter string, or raw filter JSON), lazily."""
+        factory = self._pager_factory(filter, fields=fields, limit=limit, page_size=page_size, method=method,
+                                      strategy=strategy, impersonate=impersonate)
+        return Paginator(self._client, factory, f"{self.name} query")
+
+    def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
+        """How many records match `filter` (`/query/count`)."""
+        return self._client._run(self._count_flow(filter, impersonate))
+
+    def get(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> R | None:
+        """One record by id, or None if it does not exist."""
+        return self._client._run(self._get_flow(id, parent_id, impersonate))
+
+    def create(self, data: Mapping[str, Any], *, parent_id: int | None = None,
+               impersonate: int | None = None) -> int:
+        """Create a record (under its parent for child entities); returns the new id."""
+        return self._client._run(self._create_flow(data, parent_id, impersonate))
+
+    def update(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None = None, *,
+               parent_id: int | None = None, impersonate: int | None = None) -> int:
+        """PATCH the given fields of one record (by id + changes, or a dict carrying `id`); returns the id."""
+        return self._client._run(self._update_flow(id_or_record, changes, parent_id, impersonate))
+
+    def replace(self, record: Mapping[str, Any], *, parent_id: int | None = None,
+                impersonate: int | None = None) -> int:
+        """PUT a full record (fields left out become empty); returns the id."""
+        return self._client._run(self._replace_flow(record, parent_id, impersonate))
+
+    def delete(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> int:
+        """Delete one record; returns its id."""
+        return self._client._run(self._delete_flow(id, parent_id, impersonate))
+
+    def children(self, parent_id: int, *, limit: int | None = None,
+                 impersonate: int | None = None) -> Paginator[R]:
+        """Every record of this child entity under one parent (`GET /{Parent}/{id}/{Child}`), lazily."""
+        return Paginator(self._client, self._children_factory(parent_id, limit, impersonate),
+                         f"{self.name} of {self.spec.child.parent if self.spec.child else '?'} {parent_id}")
+
+    def info(self, *, force: bool = False) -> dict[str, Any]:
+        """`entityInformation`: canCreate/canQuery/…, userAccessFor*, hasUserDefinedFields (cached)."""
+        return self._client._run(self._metadata_flow("info", force))
+
+    def fields(self, *, force: bool = False) -> list[dict[str, Any]]:
+        """Field definitions with picklists, as Autotask describes them for this tenant (cached)."""
+        return self._client._run(self._metadata_flow("fields", force))
+
+    def udfs(self, *, force: bool = False) -> list[dict[str, Any]]:
+        """User-defined field definitions (cached)."""
+        return self._client._run(self._metadata_flow("udfs", force))
+
+    def field(self, name: str, *, force: bool = False) -> dict[str, Any]:
+        """One field's definition (camelCase or snake_case name; UDFs by name); KeyError if unknown."""
+        return self._client._run(self._field_flow(name, force))
+
+    def picklist(self, field: str, *, active_only: bool = False) -> list[dict[str, Any]]:
+        """A picklist's entries `{value, label, isActive, …}` in sort order."""
+        return self._client._run(self._picklist_flow(field, active_only))
+
+    def label(self, field: str, value: Any) -> str | None:
+        """The label of a picklist value (e.g. status 1 -> "New")."""
+        return self._client._run(self._label_flow(field, value))
+
+    def value(self, field: str, label: str) -> Any:
+        """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
+        return self._client._run(self._value_flow(field, label))
+

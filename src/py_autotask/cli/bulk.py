@@ -1,0 +1,189 @@
+"""`py-autotask bulk create|update|upsert|delete ENTITY FILE`: validated, metered, resumable bulk writes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import AppContext, ExitCode, fail, pass_app, stderr_console
+
+__all__ = ["bulk"]
+
+_EPILOG = """\b
+Examples:
+  py-autotask bulk upsert Tickets tickets.csv --key externalID --report results.csv
+  py-autotask bulk create Contacts people.xlsx --key emailAddress --dry-run
+  py-autotask bulk update Tickets closing.csv          (an id column, e.g. id,status = 123,Complete)
+  py-autotask bulk delete TimeEntries old.ndjson --key udf:"Import Batch"
+  py-autotask bulk create TicketNotes notes.json --report r.csv --resume   (after Ctrl-C, a crash or a kill)
+
+\b
+Rows: CSV / JSON / NDJSON / XLSX; a column per field (any case), udf:<name> for user-defined fields;
+picklists by value or label (status=Complete). Empty cells are not sent (JSON null clears a field).
+Child entities (TicketNotes, Contacts …) go to their parent's route by their parent-id column.
+Every row is validated against the tenant's metadata before anything is written; --dry-run stops there
+(plus the lookups an upsert needs) and prints the requests it made.
+
+\b
+Exactly once: a journal (SQLite, beside the report or else beside FILE: <name>.journal.sqlite) keeps
+each row's state. A create whose answer was lost is looked up by --key (else by every field sent)
+before it is sent again; such rows are reported as "reconciled". Re-run with --resume to continue.
+Exit codes: 0 every row succeeded; 5 some rows invalid/failed/skipped (see --report); 6 the job stopped
+at a limit (hourly threshold, open circuit) — continue later with --resume.
+"""
+
+
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments and options every bulk subcommand shares."""
+    decorators = [
+        click.argument("entity"),
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--key", "keys", multiple=True, metavar="FIELD",
+                     help="Match field (repeatable; udf:Name for a UDF): finds the record to update/delete, "
+                          "and lets creates be reconciled exactly."),
+        click.option("--dry-run", is_flag=True, help="Validate and look up only; write nothing."),
+        click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+                     help="Write row,outcome,id,messages for every row."),
+        click.option("--resume", is_flag=True, help="Continue the job recorded in the journal."),
+        click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                     help="Journal path (default: <report>.journal.sqlite, else <FILE>.journal.sqlite)."),
+        click.option("--parent-field", metavar="FIELD", help="Column holding the parent id (default: the "
+                     "entity's parent field, e.g. ticketID for TicketNotes)."),
+        click.option("--check-references", is_flag=True,
+                     help="Check that referenced records exist (batched lookups, cached)."),
+        click.option("--read-only", type=click.Choice(["drop", "refuse"]), default="drop", show_default=True,
+                     help="Read-only columns: drop them (noted once) or refuse the rows."),
+        click.option("--timezone", metavar="ZONE", help="Time zone of date-times without an offset (default UTC)."),
+        click.option("--format", "fmt", type=click.Choice(["csv", "json", "ndjson", "xlsx"]),
+                     help="Input format (default: from the file extension)."),
+        click.option("--sheet", metavar="NAME", help="XLSX sheet (default: the first)."),
+        click.option("--reconcile-delay", type=click.FloatRange(min=0), default=3.0, show_default=True,
+                     metavar="SECONDS", help="Wait before looking up an unanswered create."),
+        click.option("--no-progress", is_flag=True, help="No progress bar (off anyway when stderr is not a terminal)."),
+        click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
+        pass_app,
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+@click.group("bulk", epilog=_EPILOG)
+def bulk() -> None:
+    """Create, update, upsert or delete records in bulk from a CSV, JSON, NDJSON or XLSX file."""
+
+
+def _command(operation: str, help_text: str) -> None:
+    @bulk.command(operation, help=help_text, epilog=_EPILOG)
+    @_options
+    def command(app: AppContext, **kwargs: Any) -> None:
+        _run(app, operation, **kwargs)
+
+
+_command("create", "Create one ENTITY record per row of FILE.")
+_command("update", "Update (PATCH) one ENTITY record per row of FILE, found by id or --key.")
+_command("upsert", "Update the ENTITY record matching each row's --key fields, or create it.")
+_command("delete", "Delete one ENTITY record per row of FILE, found by id or --key.")
+
+
+def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tuple[str, ...], dry_run: bool,
+         report: Path | None, resume: bool, journal: Path | None, parent_field: str | None,
+         check_references: bool, read_only: str, timezone: str | None, fmt: str | None, sheet: str | None,
+         reconcile_delay: float, no_progress: bool, quiet: bool) -> None:
+    from .._catalog import find_entity
+    from ..bulk import BulkEngine, BulkOptions, JournalError, default_journal_path, write_report
+    from ..bulk.readers import count_records, format_from_path
+
+    name = find_entity(entity)["name"]
+    if operation == "upsert" and not keys:
+        fail("upsert needs at least one --key FIELD to match existing records", ExitCode.USAGE)
+    try:
+        fmt = fmt or format_from_path(file)
+        zone = _zone(timezone)
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    options = BulkOptions(
+        key=keys, parent_field=parent_field, resume=resume, dry_run=dry_run, check_references=check_references,
+        read_only=read_only,  # type: ignore[arg-type]
+        timezone=zone, format=fmt, sheet=sheet, reconcile_delay=reconcile_delay,
+        journal=journal or default_journal_path(report, file),
+    )
+    console = stderr_console()
+    show = not (no_progress or quiet) and console.is_terminal
+    total = count_records(file, fmt, sheet) if show else None
+    run = BulkEngine(app.client()).run(operation, name, file, options)  # type: ignore[arg-type]
+    results = []
+    interrupted = False
+    try:
+        with _progress(console, show, f"{operation} {name}", total) as advance:
+            for result in run:
+                results.append(result)
+                advance(result)
+    except JournalError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    except ValueError as exc:  # a --key or --parent-field the entity does not have
+        fail(str(exc), ExitCode.USAGE)
+    except KeyboardInterrupt:
+        interrupted = True
+    summary = run.summary
+    if report is not None:
+        write_report(results, report)
+    if not quiet:
+        console.print(summary.describe(), highlight=False, markup=False)
+        if not dry_run and options.journal is not None:
+            console.print(f"journal: {options.journal}", highlight=False, markup=False)
+    if interrupted:
+        click.echo("py-autotask: interrupted — continue with --resume", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    if summary.aborted:
+        sys.exit(ExitCode.LIMIT if "threshold" in summary.aborted or "circuit" in summary.aborted
+                 or "429" in summary.aborted else ExitCode.PARTIAL)
+    if not summary.ok:
+        sys.exit(ExitCode.PARTIAL)
+
+
+def _zone(name: str | None) -> Any:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+class _progress:
+    """A rich progress bar on stderr advanced per row (a no-op when hidden)."""
+
+    def __init__(self, console: Any, show: bool, label: str, total: int | None) -> None:
+        self._show, self._label, self._total, self._console = show, label, total, console
+        self._bar: Any = None
+        self._task: Any = None
+        self._failed = 0
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if self._show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[problems]}"), TimeElapsedColumn(),
+                                 console=self._console, transient=False)
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self._label, total=self._total, problems="")
+        return self._advance
+
+    def _advance(self, result: Any) -> None:
+        if self._bar is None:
+            return
+        if result.outcome in ("invalid", "failed", "skipped"):
+            self._failed += 1
+        self._bar.update(self._task, advance=1, problems=f"{self._failed} not ok" if self._failed else "")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

@@ -1,0 +1,30 @@
+"""Loads the spec data generated into ``sandbox/spec/`` (route table and entity models), once."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+__all__ = ["load_models", "load_routes"]
+
+_PACKAGE = "py_autotask.sandbox"
+
+
+def _read_json(name: str) -> Any:
+    # importlib.resources keeps this working from a zip/wheel install, not just a source checkout.
+    text = resources.files(_PACKAGE).joinpath("spec").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def load_routes() -> list[dict]:
+    """Every swagger operation: method, path, operationId, entity, collection, action, child."""
+    return list(_read_json("routes.json")["operations"])
+
+
+@functools.cache
+def load_models() -> dict[str, dict]:
+    """Per entity tag: model, collection, legacy, hasUdfs, fields{name: swaggerType}, parentFields."""
+    return dict(_read_json("models.json")["entities"])

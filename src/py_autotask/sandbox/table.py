@@ -1,0 +1,394 @@
+"""Compact per-entity row storage with keyset access by id.
+
+Two views of a row:
+
+* *logical* — a list with one slot per model property (``columns``: model order, ``id`` first,
+  ``userDefinedFields`` left out) plus, on UDF entities, one last slot (``udf_index``) holding a tuple of
+  UDF values aligned with the tenant's UDF definitions (``None`` when all are empty). Writes and
+  validation work on logical lists;
+* *physical* — the stored tuple, holding only the columns that have ever held a value in this table
+  (``stored``; ``slots`` maps a column to its position or ``None``) plus the UDF tuple last. Wide models
+  are mostly empty (a Ticket has 76 properties, a seeded one uses ~40), so this saves a third of the
+  memory of a million-ticket tenant. A write that fills a never-used column widens the layout once.
+
+``ids`` is a sorted ``array('q')`` parallel to ``rows``: a page is ``bisect`` + slice and a lookup by id
+is ``bisect`` — no per-row dict is kept. Dicts are only built for the rows a caller asks for.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from .values import Kind, coerce_write, is_date_only, kind_of
+
+__all__ = ["INDEX_MIN_ROWS", "Table"]
+
+# Secondary indexes only pay off on big tables; below this, scanning is as fast as building one.
+INDEX_MIN_ROWS = 4096
+_INTERN_LIMIT = 50_000  # distinct values after which a column stops sharing equal values at load
+_LAYOUT_SAMPLE = 2_000  # rows loaded before the physical layout is fixed (later misses widen it)
+_READY_TYPES = {Kind.INT: int, Kind.FLOAT: float, Kind.STR: str, Kind.BOOL: bool, Kind.DATETIME: None}
+
+
+class Table:
+    """All rows of one entity, ordered by id."""
+
+    def __init__(self, entity: str, model: dict, udf_definitions: list[dict]) -> None:
+        self.entity = entity
+        self.legacy: str = model.get("legacy") or entity
+        fields: dict[str, str] = model["fields"]
+        names = [name for name in fields if kind_of(fields[name]) is not Kind.UDFS]
+        if "id" in names:
+            names.remove("id")
+        self.columns: tuple[str, ...] = ("id", *names)
+        self.types: tuple[str, ...] = tuple(fields.get(name, "integer:int64") for name in self.columns)
+        self.kinds: tuple[Kind, ...] = tuple(kind_of(t) for t in self.types)
+        self.col_index: dict[str, int] = {name: i for i, name in enumerate(self.columns)}
+        self.col_index_ci: dict[str, int] = {name.lower(): i for i, name in enumerate(self.columns)}
+        self.has_udfs = any(kind_of(t) is Kind.UDFS for t in fields.values())
+        definitions = udf_definitions if self.has_udfs else []
+        self.udf_names: tuple[str, ...] = tuple(str(d["name"]) for d in definitions)
+        self.udf_types: tuple[str, ...] = tuple(str(d.get("type") or "") for d in definitions)
+        self.udf_positions: dict[str, int] = {name: i for i, name in enumerate(self.udf_names)}
+        self.udf_index_ci: dict[str, int] = {name.lower(): i for i, name in enumerate(self.udf_names)}
+        self.udf_index: int | None = len(self.columns) if self.has_udfs else None
+        self.width = len(self.columns) + (1 if self.has_udfs else 0)
+        self._template = dict.fromkeys(self.columns + (("userDefinedFields",) if self.has_udfs else ()))
+        self.ids: array = array("q")
+        self.rows: list[tuple] = []
+        self.max_id = 0
+        self._indexes: dict[int, dict[Any, list[int]]] = {}
+        self._set_layout((0,))
+
+    # ---------------------------------------------------------------- layout
+    def _set_layout(self, stored: tuple[int, ...]) -> None:
+        self.stored = stored
+        self.slots: list[int | None] = [None] * len(self.columns)
+        for slot, col in enumerate(stored):
+            self.slots[col] = slot
+        self.stored_names = tuple(self.columns[c] for c in stored)
+        self.udf_slot: int | None = len(stored) if self.has_udfs else None
+        picks = (*stored, self.udf_index) if self.has_udfs else stored
+        getter = itemgetter(*picks)
+        self._pack: Callable[[list], tuple] = (
+            getter if len(picks) > 1 else (lambda values: (values[picks[0]],))
+        )
+
+    def _widen(self, cols: Iterable[int]) -> None:
+        """Store more columns; every existing row gets ``None`` in the new slots."""
+        added = sorted(set(cols) - set(self.stored))
+        if not added:
+            return
+        split = len(self.stored)
+        padding = (None,) * len(added)
+        self.rows = [row[:split] + padding + row[split:] for row in self.rows]
+        self._set_layout((*self.stored, *added))
+
+    def slot(self, col: int) -> int | None:
+        """Physical position of a column in stored rows (``None``: no row has ever held a value)."""
+        return self.slots[col]
+
+    def value(self, row: tuple, col: int) -> Any:
+        """A column's value in a stored row."""
+        slot = self.slots[col]
+        return None if slot is None else row[slot]
+
+    def unpack(self, row: tuple) -> list:
+        """A stored row as a logical list (every column, then the UDF tuple on UDF entities)."""
+        values: list = [None] * self.width
+        for slot, col in enumerate(self.stored):
+            values[col] = row[slot]
+        if self.udf_index is not None:
+            values[self.udf_index] = row[self.udf_slot]
+        return values
+
+    def pack(self, values: list) -> tuple:
+        """A logical list as a stored row, widening the layout when it fills a new column."""
+        slots = self.slots
+        missing = [c for c in range(len(self.columns)) if slots[c] is None and values[c] is not None]
+        if missing:
+            self._widen(missing)
+        return self._pack(values)
+
+    # ------------------------------------------------------------------ lookup
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> int | None:
+        """Column position of a property name, case-insensitively (``None`` when unknown)."""
+        index = self.col_index.get(name)
+        return index if index is not None else self.col_index_ci.get(name.lower())
+
+    def position(self, record_id: int) -> int | None:
+        """Row position of an id, or ``None``."""
+        pos = bisect_left(self.ids, record_id)
+        if pos < len(self.ids) and self.ids[pos] == record_id:
+            return pos
+        return None
+
+    def row(self, record_id: int) -> tuple | None:
+        """The stored row of an id, or ``None``."""
+        pos = self.position(record_id)
+        return None if pos is None else self.rows[pos]
+
+    def lower_bound(self, record_id: int | None) -> int:
+        """Position of the first row with ``id >= record_id``."""
+        return 0 if record_id is None else bisect_left(self.ids, record_id)
+
+    def upper_bound(self, record_id: int | None) -> int:
+        """Position just past the last row with ``id <= record_id``."""
+        return len(self.ids) if record_id is None else bisect_right(self.ids, record_id)
+
+    def iter_range(self, start: int, stop: int) -> Iterator[tuple]:
+        """Rows in positions ``start..stop`` without copying the list (C-level iteration)."""
+        return map(self.rows.__getitem__, range(start, stop))
+
+    def iter_range_reversed(self, start: int, stop: int) -> Iterator[tuple]:
+        """Rows in positions ``stop-1 .. start`` (descending ids)."""
+        return map(self.rows.__getitem__, range(stop - 1, start - 1, -1))
+
+    def rows_for_ids(self, ids: Iterable[int]) -> Iterator[tuple]:
+        """Rows for existing ids, in the order given, skipping ids that are gone."""
+        for record_id in ids:
+            pos = self.position(record_id)
+            if pos is not None:
+                yield self.rows[pos]
+
+    # --------------------------------------------------------------- indexes
+    def index(self, col: int) -> dict[Any, list[int]] | None:
+        """Lazily built ``value -> sorted ids`` index of an integer/boolean column on a big table."""
+        existing = self._indexes.get(col)
+        if existing is not None:
+            return existing
+        if len(self.rows) < INDEX_MIN_ROWS or self.kinds[col] not in (Kind.INT, Kind.BOOL):
+            return None
+        built: dict[Any, list[int]] = {}
+        slot = self.slots[col]
+        for row in self.rows if slot is not None else ():
+            value = row[slot]
+            if value is not None:
+                bucket = built.get(value)
+                if bucket is None:
+                    built[value] = [row[0]]
+                else:
+                    bucket.append(row[0])
+        self._indexes[col] = built
+        return built
+
+    def _index_add(self, row: tuple) -> None:
+        for col, built in self._indexes.items():
+            value = self.value(row, col)
+            if value is not None:
+                bucket = built.setdefault(value, [])
+                if not bucket or bucket[-1] < row[0]:
+                    bucket.append(row[0])
+                else:
+                    insort(bucket, row[0])
+
+    def _index_remove(self, row: tuple) -> None:
+        for col, built in self._indexes.items():
+            bucket = built.get(self.value(row, col))
+            if bucket:
+                pos = bisect_left(bucket, row[0])
+                if pos < len(bucket) and bucket[pos] == row[0]:
+                    del bucket[pos]
+
+    # ---------------------------------------------------------------- writes
+    def append(self, values: list) -> tuple:
+        """Add a logical row whose id is above every id ever stored; returns the stored row."""
+        if values[0] <= self.max_id:
+            raise ValueError(f"id {values[0]} is not above the highest id {self.max_id} of {self.entity}")
+        row = self.pack(values)
+        self.ids.append(row[0])
+        self.rows.append(row)
+        self.max_id = row[0]
+        self._index_add(row)
+        return row
+
+    def replace(self, pos: int, values: list) -> tuple:
+        """Store a new version (a logical list, same id) of the row at ``pos``; returns the stored row."""
+        row = self.pack(values)
+        old = self.rows[pos]
+        if self._indexes:
+            self._index_remove(old)
+        self.rows[pos] = row
+        if self._indexes:
+            self._index_add(row)
+        return row
+
+    def remove(self, pos: int) -> tuple:
+        """Delete the row at ``pos`` and return it (the highest id stays reserved)."""
+        old = self.rows[pos]
+        del self.rows[pos]
+        del self.ids[pos]
+        if self._indexes:
+            self._index_remove(old)
+        return old
+
+    # ------------------------------------------------------------------ load
+    def load(self, records: Iterable[dict]) -> None:
+        """Replace the contents with seed records (sparse dicts; values in wire or Python form)."""
+        col_index, col_index_ci = self.col_index, self.col_index_ci
+        normalizers = [self._normalizer(i) for i in range(len(self.columns))]
+        # The type a value already has when it needs no conversion (None: a date-time, always checked).
+        ready = [_READY_TYPES.get(kind, object) for kind in self.kinds]
+        # Seed data repeats many values (company ids, picklist-ish strings, titles from templates); sharing
+        # one object per distinct value keeps a million-row table hundreds of MB smaller. A column stops
+        # interning once it shows too many distinct values to be worth a lookup table. Date-times are
+        # mostly distinct across rows but often equal within one (created = last activity = completed).
+        interned: list[dict | None] = [{} for _ in self.columns]
+        udf_pool: dict[tuple, tuple] | None = {}
+        width, udf_index = self.width, self.udf_index
+        self.rows, self.ids, self.max_id, self._indexes = [], array("q"), 0, {}
+        self._set_layout((0,))
+        pending: list[list] | None = []
+        used: set[int] = {0}
+        count = 0
+        for record in records:
+            values = [None] * width
+            filled: list[int] = []
+            same_row: dict[str, str] = {}
+            for key, value in record.items():
+                col = col_index.get(key)
+                if col is None:
+                    if udf_index is not None and key.lower() == "userdefinedfields":
+                        udfs = self.udf_tuple(value)
+                        if udfs is not None and udf_pool is not None:
+                            udfs = udf_pool.setdefault(udfs, udfs)
+                        values[udf_index] = udfs
+                        continue
+                    col = col_index_ci.get(key.lower())
+                    if col is None:
+                        continue
+                if value is None:
+                    continue
+                expected = ready[col]
+                if expected is None:
+                    value = normalizers[col](value)
+                    value = same_row.setdefault(value, value)
+                elif expected is not object and type(value) is not expected:
+                    value = normalizers[col](value)
+                pool = interned[col]
+                if pool is not None:
+                    value = pool.setdefault(value, value)
+                values[col] = value
+                filled.append(col)
+            if values[0] is None:
+                raise ValueError(f"a {self.entity} seed record has no id")
+            count += 1
+            if not count & 1023:
+                interned = [None if p is not None and len(p) > _INTERN_LIMIT else p for p in interned]
+                if udf_pool is not None and len(udf_pool) > _INTERN_LIMIT:
+                    udf_pool = None
+            if pending is not None:
+                used.update(filled)
+                pending.append(values)
+                if len(pending) >= _LAYOUT_SAMPLE:
+                    self._flush(pending, used)
+                    pending = None
+                continue
+            slots = self.slots
+            for col in filled:
+                if slots[col] is None:
+                    self._widen(c for c in filled if slots[c] is None)
+                    break
+            self.rows.append(self._pack(values))
+        if pending is not None:
+            self._flush(pending, used)
+        rows = self.rows
+        if any(rows[i][0] >= rows[i + 1][0] for i in range(len(rows) - 1)):
+            rows.sort(key=lambda r: r[0])
+        self.ids = array("q", (r[0] for r in rows))
+        self.max_id = self.ids[-1] if rows else 0
+
+    def _flush(self, pending: list[list], used: set[int]) -> None:
+        self._set_layout(tuple(sorted(used)))
+        pack = self._pack
+        self.rows.extend(pack(values) for values in pending)
+
+    def _normalizer(self, col: int) -> Callable[[Any], Any]:
+        kind, swagger_type, name = self.kinds[col], self.types[col], self.columns[col]
+
+        def normalize(value: Any) -> Any:
+            return coerce_write(value, swagger_type, kind, name)
+
+        if kind is Kind.INT:
+            return lambda v: v if type(v) is int else normalize(v)
+        if kind is Kind.FLOAT:
+            return lambda v: v if type(v) is float else normalize(v)
+        if kind is Kind.STR:
+            return lambda v: v if type(v) is str else normalize(v)
+        if kind is Kind.BOOL:
+            return lambda v: v if type(v) is bool else normalize(v)
+        if kind is Kind.DATETIME:
+            naive_ok = not is_date_only(name)
+
+            def normalize_datetime(v: Any) -> Any:
+                # Fast paths for the forms seed data comes in: canonical strings (with or without the
+                # milliseconds) and naive UTC datetimes; anything else goes through the full parser.
+                if type(v) is str and v[10:11] == "T":
+                    if len(v) == 23 and v[19] == ".":
+                        return v
+                    if len(v) == 19 and v[13] == ":":
+                        return v + ".000"
+                if naive_ok and type(v) is datetime and v.tzinfo is None:
+                    return v.isoformat(timespec="milliseconds")
+                return normalize(v)
+
+            return normalize_datetime
+        return lambda v: v
+
+    def udf_tuple(self, udfs: Any) -> tuple | None:
+        """UDF ``[{name, value}]`` list → values aligned with ``udf_names`` (``None`` when all empty)."""
+        if not udfs or not self.udf_names:
+            return None
+        values: list[str | None] = [None] * len(self.udf_names)
+        found = False
+        positions, positions_ci = self.udf_positions, self.udf_index_ci
+        for item in udfs:
+            name = item.get("name")
+            pos = positions.get(name)
+            if pos is None:
+                pos = positions_ci.get(str(name).lower())
+                if pos is None:
+                    continue
+            value = item.get("value")
+            if value is not None:
+                values[pos] = value if type(value) is str else str(value)
+                found = True
+        return tuple(values) if found else None
+
+    # ----------------------------------------------------------- materialise
+    def udf_list(self, values: tuple | None) -> list[dict]:
+        """The wire ``userDefinedFields`` array of a row's UDF slot (every defined UDF, null when empty)."""
+        if values is None:
+            return [{"name": name, "value": None} for name in self.udf_names]
+        return [{"name": name, "value": value} for name, value in zip(self.udf_names, values, strict=False)]
+
+    def to_dict(self, row: tuple) -> dict:
+        """A full wire record: every model property (null when empty), UDFs as an array of strings."""
+        return self.to_dicts((row,))[0]
+
+    def to_dicts(self, rows: Iterable[tuple]) -> list[dict]:
+        """Full wire records for many rows."""
+        # Copying a key template (every property, null) and filling the stored columns is faster than
+        # dict(zip()) for wide models, and gives never-stored columns their null for free.
+        if not isinstance(rows, (list, tuple)):
+            rows = list(rows)
+        names, template = self.stored_names, self._template
+        out = []
+        append = out.append
+        for row in rows:
+            record = template.copy()
+            record.update(zip(names, row, strict=False))
+            append(record)
+        if self.udf_slot is not None:
+            slot, udf_list = self.udf_slot, self.udf_list
+            for record, row in zip(out, rows, strict=True):
+                record["userDefinedFields"] = udf_list(row[slot])
+        return out

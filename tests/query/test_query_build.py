@@ -229,8 +229,10 @@ def test_or_conditions_are_counted_like_the_server() -> None:
     with pytest.raises(QuerySyntaxError, match="501 OR conditions"):
         build_filter(F.id.in_(range(498)) | (F.a == 1) | (F.b == 1))
     build_filter(F.id.in_(range(497)) | (F.a == 1) | (F.b == 1))
-    # notIn is a conjunction, not ORs
-    build_filter(F.id.not_in(range(1000)))
+    # notIn members count too (conservative, and what the sandbox enforces)
+    build_filter(F.id.not_in(range(500)))
+    with pytest.raises(QuerySyntaxError, match="501 OR conditions"):
+        build_filter(F.id.not_in(range(501)))
 
 
 def test_only_one_udf_condition_per_query() -> None:

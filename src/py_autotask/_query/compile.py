@@ -146,7 +146,7 @@ class _Compiler:
         ors = _count(expr, udfs)
         if ors > MAX_OR_CONDITIONS:
             raise QuerySyntaxError(
-                f"the filter has {ors} OR conditions (each value of an 'in' list and each branch of an "
+                f"the filter has {ors} OR conditions (each value of an 'in'/'not in' list and each branch of an "
                 f"'or' counts); Autotask allows at most {MAX_OR_CONDITIONS}: split it into several queries "
                 "(py_autotask.query.split_in does this for long 'in' lists)"
             )
@@ -216,11 +216,15 @@ class _Compiler:
 
 
 def _count(expr: Expr, udfs: list[Condition]) -> int:
-    """OR conditions as Autotask counts them: every branch of an `or`, every value of an `in`."""
+    """OR conditions as Autotask counts them: every branch of an `or`, every value of an `in` or `notIn`.
+
+    Whether Autotask counts `notIn` members is not documented; they expand to one SQL parameter each just
+    like `in`, and the sandbox counts them, so the conservative answer is to count them here too.
+    """
     if isinstance(expr, Condition):
         if expr.udf:
             udfs.append(expr)
-        return len(expr.value) if expr.op == "in" else 0
+        return len(expr.value) if expr.op in ("in", "notIn") else 0
     own = len(expr.items) if expr.op == "or" else 0
     return own + sum(_count(item, udfs) for item in expr.items)
 

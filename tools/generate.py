@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import keyword
 import re
@@ -48,10 +49,19 @@ PARENT_FIELD_OVERRIDES = {
     ("ServiceLevelAgreements", "ServiceLevelAgreementResults"): None,
     ("Tasks", "TaskPredecessors"): "successorTaskID",
     ("UserDefinedFields", "UserDefinedFieldListItems"): "udfFieldId",
-    ("Resources", "ResourceTimeOffBalances"): None,
-    ("TimeOffRequests", "TimeOffRequestsApprove"): None,
 }
 WEBHOOK_PARENT_FIELD = "webhookID"
+
+# entities.json names no model for two entities. ResourceTimeOffBalances' model is named by its own
+# operations' response types (QueryActionResult[ResourceTimeOffBalanceModel,ResourceTimeOffBalance]), so it
+# is read off those (from the swagger definitions when models-compact.json lacks it). TimeOffRequestsApprove
+# has no model anywhere: its one operation, GET /TimeOffRequests/{id}/Approve, answers OperationResultModel.
+# Its fields are inferred from its twin TimeOffRequestsReject (TimeOffRequestRejectModel) minus the
+# reject-only `reason`: (model name, legacy name — None like the twin's —, source model, fields left out).
+INFERRED_MODELS = {
+    "TimeOffRequestsApprove": ("TimeOffRequestApproveModel", None, "TimeOffRequestRejectModel", ("reason",)),
+}
+_WRAPPED_MODEL = re.compile(r"^(?:QueryActionResult|ItemQueryResultModel)\[(\w+),(\w+)\]$")
 
 # swagger type[:format] -> the dataType names Autotask's entityInformation/fields uses
 DATA_TYPES = {
@@ -100,7 +110,56 @@ def load_spec() -> tuple[list[dict], dict, list[dict]]:
     models = json.loads((SPEC / "models-compact.json").read_text())["models"]
     with (SPEC / "operations.tsv").open(newline="") as fh:
         ops = list(csv.DictReader(fh, delimiter="\t"))
+    resolve_missing_models(entities, models, ops)
     return entities, models, ops
+
+
+def compact_type(prop: dict) -> str:
+    """A swagger property as models-compact.json writes it: type[:format], $ref:Name or array<item>."""
+    if "$ref" in prop:
+        return "$ref:" + prop["$ref"].rsplit("/", 1)[-1]
+    if prop.get("type") == "array":  # item formats are dropped there: array<integer>, array<UserDefinedField>
+        item = prop.get("items") or {}
+        return f"array<{item['$ref'].rsplit('/', 1)[-1] if '$ref' in item else item.get('type', 'object')}>"
+    kind = prop.get("type", "object")
+    return f"{kind}:{prop['format']}" if prop.get("format") else kind
+
+
+@functools.cache
+def swagger_definitions() -> dict:
+    """The swagger's model definitions (read once, only when a model must come from there)."""
+    return json.loads((SPEC / "swagger-v1.json").read_text())["definitions"]
+
+
+def swagger_model(name: str) -> dict[str, str] | None:
+    """One model straight from spec/swagger-v1.json, in models-compact.json's form (None if absent)."""
+    definition = swagger_definitions().get(name)
+    if definition is None:
+        return None
+    return {prop: compact_type(spec) for prop, spec in (definition.get("properties") or {}).items()}
+
+
+def resolve_missing_models(entities: list[dict], models: dict, ops: list[dict]) -> None:
+    """Give entities.json's model-less entities their model (see INFERRED_MODELS), in place."""
+    for ent in entities:
+        if ent["model"]:
+            continue
+        tags = {ent["tag"], *(c["tag"] for c in ent["childRoutes"])}
+        wrapped = (_WRAPPED_MODEL.match(op["response200Model"] or "") for op in ops if op["tag"] in tags)
+        found = next((m.groups() for m in wrapped if m), None)
+        drop: tuple[str, ...] = ()
+        if found is not None:
+            model, legacy = found
+            source = model
+        elif ent["tag"] in INFERRED_MODELS:
+            model, legacy, source, drop = INFERRED_MODELS[ent["tag"]]
+        else:
+            continue
+        fields = models.get(source) or swagger_model(source)
+        if fields is None:
+            raise SystemExit(f"{ent['tag']}: model {source} is neither in models-compact.json nor the swagger")
+        models.setdefault(model, {k: v for k, v in fields.items() if k not in drop})
+        ent["model"], ent["legacyEntityName"] = model, ent["legacyEntityName"] or legacy
 
 
 def model_fields(models: dict, model: str | None) -> dict[str, str]:

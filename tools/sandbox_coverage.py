@@ -27,7 +27,9 @@ ACTION_NOTES = {
     "queryPost": "QueryModel body → `{items, pageDetails}`; next pages need POST with the same body",
     "countGet": '`{"queryCount": n}`',
     "countPost": '`{"queryCount": n}`',
-    "getById": '`{"item": …}`; 404 `{"item": null}` when missing (or not the route\'s parent\'s child)',
+    "getById": '`{"item": …}`; 404 `{"item": null}` when missing (or not the route\'s parent\'s child); '
+    "attachment `data` only on the parent-scoped GET, whose envelope `SandboxConfig.attachment_envelope` "
+    'picks (default `{"items": [record]}`); `TimeOffBalances/{year}` by year',
     "listByParent": "`{items, pageDetails}` of the parent's children; `?paging=` cursor URLs",
     "create": '`{"itemId": n}`; validated; child routes force the parent foreign key',
     "update": 'PATCH (id in body) → `{"itemId": id}`; partial',

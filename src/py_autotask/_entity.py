@@ -128,10 +128,7 @@ class EntityBase(Generic[R]):
     def _fetch_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
         call = self._call(self.spec.get_route(record_id, parent_id), "get", impersonate=impersonate)
         payload = yield from self._flow(call)
-        item = payload.get("item") if isinstance(payload, dict) else None
-        if item is None and isinstance(payload, dict) and isinstance(payload.get("items"), dict):
-            item = payload["items"]  # attachment downloads have been seen wrapped as {"items": {...}}
-        return item
+        return _single_item(payload)
 
     def _get_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
         try:
@@ -300,3 +297,21 @@ class Entity(EntityBase[R]):
         """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
         return self._client._run(self._value_flow(field, label))
 
+
+def _single_item(payload: Any) -> dict[str, Any] | None:
+    """The record of a get-by-id answer, whatever envelope it came in.
+
+    `{"item": {...}}` is the documented form; attachment downloads (parent-scoped GET by id) have been
+    seen as `{"items": {...}}`, `{"items": [{...}]}` and as the bare model the swagger declares.
+    """
+    if not isinstance(payload, dict):
+        return None
+    if "item" in payload:
+        item = payload["item"]
+        return item if isinstance(item, dict) else None
+    items = payload.get("items")
+    if isinstance(items, dict):
+        return items
+    if isinstance(items, list):
+        return items[0] if len(items) == 1 and isinstance(items[0], dict) else None
+    return payload if "id" in payload else None

@@ -31,6 +31,13 @@ CASES = [
     (500, {"errors": ["Unable to find projectID in the TimeEntry Entity"]}, "query", QueryError),
     (500, {"errors": ["Invalid query syntax. Queries are limited to 500 or fewer 'OR' conditions."]}, "count",
      QueryError),
+    # the live texts for an unknown user name and an unknown integration code (apigrate's README)
+    (500, {"errors": ["Zone information could not be determined"]}, "query", AuthenticationError),
+    (500, {"errors": ["Zone information could not be determined"]}, "create", AuthenticationError),
+    (500, {"errors": ["IntegrationCode is invalid."]}, "get", AuthenticationError),
+    (500, {"errors": ["IntegrationCode is invalid."]}, "update", AuthenticationError),
+    (500, {"errors": ["Zone information could not be determined"]}, "zone", AuthenticationError),
+    # older / paraphrased wordings stay recognised
     (500, {"errors": ["Unable to authenticate: the user name is not an API-only user of this database."]},
      "query", AuthenticationError),
     (500, {"errors": ["Unable to authenticate: the API integration code (tracking identifier) is not valid."]},

@@ -319,7 +319,11 @@ async function main() {
     const got = await at.TicketAttachments.get(tid, res.itemId);
     const readmeShape = got && got.items && got.items.data === data;
     const swaggerShape = got && got.item && got.item.data === data;
+    const listShape = got && Array.isArray(got.items) && got.items.length === 1 && got.items[0].data === data;
     if (readmeShape) return ["PASS", "README shape"];
+    // Live envelope unknown (README {items:{…}}, django-autotask's production code {items:[…]}): the
+    // bytes round-trip either way, so this is a NOTE on the README's code, not a sandbox failure.
+    if (listShape) return ["NOTE", "items is a one-element list: README code 'result.items.data' would need items[0]"];
     return ["FAIL", `body keys ${Object.keys(got || {})}: README code 'result.items.data' gets undefined ` +
       `(swagger shape item.data present: ${Boolean(swaggerShape)}); item.fileSize=${got && got.item && got.item.fileSize}, ` +
       `contentType=${got && got.item && got.item.contentType}, parentID=${got && got.item && got.item.parentID}`];

@@ -115,3 +115,29 @@ def test_readonly_user_can_query_but_not_write(sandbox: Sandbox, wire_client: ht
     assert resp.status_code == 500 and resp.json() == {"errors": [NO_PERMISSION]}
     sandbox.control.set_permission_status(403)  # the documented status; reset() restores the config's 500
     assert wire_client.post("V1.0/Companies", headers=readonly, json={"companyName": "x"}).status_code == 403
+
+
+def test_auth_failures_carry_the_live_texts(sandbox: Sandbox, wire_client: httpx.Client) -> None:
+    # apigrate/autotask-restapi README, "Error Handling": both are HTTP 500 with these exact bodies.
+    creds = sandbox.credentials
+    for override, text in (
+        ({"UserName": "nobody@example.com"}, "Zone information could not be determined"),
+        ({"ApiIntegrationCode": "NOT-A-CODE"}, "IntegrationCode is invalid."),
+    ):
+        for method, path, body in (("GET", "V1.0/Tickets/1", None), ("POST", "V1.0/Companies/query", ALL)):
+            resp = wire_client.request(method, path, json=body, headers=_headers(creds, **override))
+            assert (resp.status_code, resp.json()) == (500, {"errors": [text]})
+
+
+def test_zone_information_for_an_unknown_user(wire_client: httpx.Client) -> None:
+    # py-autotask 2.3.0's auth module and apigrate's README expect this body; django-autotask: "AT returns
+    # 500 if username is blank or incorrect".
+    for user in ("nobody@example.com", "", "  "):
+        resp = wire_client.get("V1.0/zoneInformation", params={"user": user})
+        assert (resp.status_code, resp.json()) == (
+            500,
+            {"errors": ["Zone information could not be determined"]},
+        )
+    assert wire_client.get("v1.0/zoneinformation").json() == {
+        "errors": ["Zone information could not be determined"]
+    }

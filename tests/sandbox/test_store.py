@@ -165,7 +165,7 @@ def test_values_that_do_not_convert_are_reported(store: Store, actor: Actor, tic
         "Error converting value \"high\" to type 'System.Int32'. Path 'priority'.",
         "Error converting value \"someday\" to type 'System.DateTime'. Path 'dueDateTime'.",
         "Error converting value \"lots\" to type 'System.Double'. Path 'estimatedHours'.",
-        "Value does not exist for the required field dueDateTime.",
+        "dueDateTime is required.; on record number [0].",  # the live text (WYRE-AI/autotask-mcp#288)
         "Value does not reference an existing entity for priority . ",
     ]
 
@@ -188,7 +188,7 @@ def test_read_only_fields_are_ignored_or_refused_when_switched(
 def test_required_fields_and_all_problems_are_listed(store: Store, actor: Actor) -> None:
     assert errors_of(store.create, "Tickets", {"title": "x" * 256, "priority": 99}, actor=actor) == [
         "Value does not reference an existing entity for companyID . ",
-        "Value does not exist for the required field dueDateTime.",
+        "dueDateTime is required.; on record number [0].",  # the live text (WYRE-AI/autotask-mcp#288)
         "Value does not reference an existing entity for status . ",
         "Picklist value [99] does not exist for priority.",
         "String value exceeds maximum length (field:title).",
@@ -439,11 +439,14 @@ def test_deleting_a_ticket_writes_a_deleted_ticket_log(
 
 def test_deleting_time_entries_logs_activity_on_ticket_or_task(store: Store, actor: Actor) -> None:
     ticket = first(store, "Tickets")
+    # a role the resource holds: a service-desk role on tickets, a department role elsewhere
+    desk_role = first(store, "ResourceServiceDeskRoles", eq("resourceID", actor.resource_id))["roleID"]
+    department_role = first(store, "ResourceRoleDepartments", eq("resourceID", actor.resource_id))["roleID"]
     entry = store.create(
         "TimeEntries",
         {"ticketID": ticket["id"], "resourceID": actor.resource_id, "dateWorked": "2024-01-30T22:00:00Z",
          "startDateTime": "2024-01-30T08:00:00Z", "endDateTime": "2024-01-30T09:30:00Z", "hoursWorked": 1.5,
-         "summaryNotes": "fixed", "roleID": first(store, "Roles")["id"]},
+         "summaryNotes": "fixed", "roleID": desk_role},
         actor=actor,
     )  # fmt: skip
     # dateWorked is date-only: the date as written is kept (no time-zone shift) at midnight
@@ -458,7 +461,7 @@ def test_deleting_time_entries_logs_activity_on_ticket_or_task(store: Store, act
     entry = store.create(
         "TimeEntries",
         {"taskID": task["id"], "resourceID": actor.resource_id, "dateWorked": "2024-01-30",
-         "hoursWorked": 2.0, "roleID": first(store, "Roles")["id"]},
+         "hoursWorked": 2.0, "roleID": department_role},
         actor=actor,
     )  # fmt: skip
     store.delete("TimeEntries", entry, actor=actor)
@@ -541,6 +544,7 @@ def test_deleting_notes_and_attachments_logs_their_titles(store: Store, actor: A
             "attachmentType": "FILE_ATTACHMENT",
             "fullPath": "screenshot.png",
             "publish": 1,
+            "data": "iVBORw0KGgo=",  # the PNG signature, base64
         },
         actor=actor,
         parent=parent,

@@ -900,7 +900,7 @@ class EntityAccessors:
         return self._entity_accessor("ResourceTimeOffApprovers")
 
     @property
-    def resource_time_off_balances(self) -> Entity[dict[str, Any]]:
+    def resource_time_off_balances(self) -> Entity[t.ResourceTimeOffBalancesRecord]:
         """ResourceTimeOffBalances: via Resources/{id}/TimeOffBalances: get, children."""
         return self._entity_accessor("ResourceTimeOffBalances")
 
@@ -1195,7 +1195,7 @@ class EntityAccessors:
         return self._entity_accessor("TimeOffRequests")
 
     @property
-    def time_off_requests_approve(self) -> Entity[dict[str, Any]]:
+    def time_off_requests_approve(self) -> Entity[t.TimeOffRequestsApproveRecord]:
         """TimeOffRequestsApprove: via TimeOffRequests/{id}/Approve: children."""
         return self._entity_accessor("TimeOffRequestsApprove")
 
@@ -2114,7 +2114,7 @@ class AsyncEntityAccessors:
         return self._entity_accessor("ResourceTimeOffApprovers")
 
     @property
-    def resource_time_off_balances(self) -> AsyncEntity[dict[str, Any]]:
+    def resource_time_off_balances(self) -> AsyncEntity[t.ResourceTimeOffBalancesRecord]:
         """ResourceTimeOffBalances: via Resources/{id}/TimeOffBalances: get, children."""
         return self._entity_accessor("ResourceTimeOffBalances")
 
@@ -2409,7 +2409,7 @@ class AsyncEntityAccessors:
         return self._entity_accessor("TimeOffRequests")
 
     @property
-    def time_off_requests_approve(self) -> AsyncEntity[dict[str, Any]]:
+    def time_off_requests_approve(self) -> AsyncEntity[t.TimeOffRequestsApproveRecord]:
         """TimeOffRequestsApprove: via TimeOffRequests/{id}/Approve: children."""
         return self._entity_accessor("TimeOffRequestsApprove")
 

@@ -2964,6 +2964,34 @@ class ResourceTimeOffApproversRecord(TypedDict, total=False):
     approvalLevel: int | None
 
 
+class ResourceTimeOffBalancesRecord(TypedDict, total=False):
+    """ResourceTimeOffBalances (ResourceTimeOffBalanceModel)."""
+
+    id: int | None
+    resourceID: int | None
+    floatingHolidayAnnualAllowance: float | None
+    floatingHolidayBalance: float | None
+    floatingHolidayPlanned: float | None
+    floatingHolidayUsed: float | None
+    floatingHolidayWaitingApproval: float | None
+    personalTimeAnnualAllowance: float | None
+    personalTimeBalance: float | None
+    personalTimePlanned: float | None
+    personalTimeUsed: float | None
+    personalTimeWaitingApproval: float | None
+    sickTimeAnnualAllowance: float | None
+    sickTimeBalance: float | None
+    sickTimePlanned: float | None
+    sickTimeUsed: float | None
+    sickTimeWaitingApproval: float | None
+    vacationTimeAnnualAllowance: float | None
+    vacationTimeBalance: float | None
+    vacationTimePlanned: float | None
+    vacationTimeUsed: float | None
+    vacationTimeWaitingApproval: float | None
+    year: int | None
+
+
 class ResourcesRecord(TypedDict, total=False):
     """Resources (ResourceModel)."""
 
@@ -3955,6 +3983,13 @@ class TimeOffRequestsRecord(TypedDict, total=False):
     timeOffRequestType: int | None
 
 
+class TimeOffRequestsApproveRecord(TypedDict, total=False):
+    """TimeOffRequestsApprove (TimeOffRequestApproveModel)."""
+
+    id: int | None
+    timeOffRequestID: int | None
+
+
 class TimeOffRequestsRejectRecord(TypedDict, total=False):
     """TimeOffRequestsReject (TimeOffRequestRejectModel)."""
 
@@ -4204,6 +4239,7 @@ __all__ = [
     "ResourceSkillsRecord",
     "ResourceTimeOffAdditionalRecord",
     "ResourceTimeOffApproversRecord",
+    "ResourceTimeOffBalancesRecord",
     "ResourcesRecord",
     "RolesRecord",
     "SalesOrderAttachmentsRecord",
@@ -4262,6 +4298,7 @@ __all__ = [
     "TimeEntriesRecord",
     "TimeEntryAttachmentsRecord",
     "TimeOffRequestsRecord",
+    "TimeOffRequestsApproveRecord",
     "TimeOffRequestsRejectRecord",
     "UserDefinedFieldDefinitionsRecord",
     "UserDefinedFieldListItemsRecord",

@@ -41,8 +41,12 @@ QUERY_KINDS = frozenset({"query", "count", "list"})
 
 _THREAD_LIMIT = ("thread threshold", "itgenatr005")
 _THRESHOLD = ("request threshold", "threshold has been exceeded", "requests per hour", "hourly")
-# Autotask answers 500 (not 401) for an unknown user name or integration code (autotask-api.md §2).
+# Autotask answers 500 (not 401) for an unknown user name or integration code (autotask-api.md §2); the live
+# texts are "Zone information could not be determined" and "IntegrationCode is invalid." (apigrate's README).
+# The other needles keep older or paraphrased wordings recognised.
 _AUTHENTICATION = (
+    "zone information could not be determined",
+    "integrationcode is invalid",
     "unable to authenticate",
     "user name",
     "username",

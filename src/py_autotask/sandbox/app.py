@@ -18,7 +18,9 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import handlers as h
+from .attachments import AttachmentLimits
 from .auth import Authenticator, Caller
+from .child_reads import ENVELOPES
 from .clock import Clock, to_wire
 from .control import Control, Monitor
 from .errors import ApiError
@@ -83,9 +85,29 @@ class SandboxConfig:
     empty_filter: str = "error"  # or "all"
     noteq_matches_null: bool = False
     readonly_fields: str = "ignore"  # or "error"
+    # The body of GET /{Parent}/{id}/Attachments/{id}, the one read that returns attachment data: sources
+    # disagree (†, see child_reads.py): "items_list" {"items": [record]} (django-autotask's production
+    # code), "items_object" {"items": record} (apigrate's README), "item" {"item": record} (swagger).
+    attachment_envelope: str = "items_list"
+    # Attachment upload limits (D-THR): per file, and per window on the sandbox clock, then a lockout.
+    attachment_max_bytes: int = 6 * 1024 * 1024
+    attachment_window_bytes: int = 10_000_000
+    attachment_window_s: float = 300.0
+    attachment_lockout_s: float = 300.0
 
     def __post_init__(self) -> None:
         self.faults = validate_rates(self.faults)
+        if self.attachment_envelope not in ENVELOPES:
+            raise ValueError(f"attachment_envelope must be one of {', '.join(ENVELOPES)}")
+
+    def attachment_limits(self) -> AttachmentLimits:
+        """The upload limits the store enforces."""
+        return AttachmentLimits(
+            self.attachment_max_bytes,
+            self.attachment_window_bytes,
+            self.attachment_window_s,
+            self.attachment_lockout_s,
+        )
 
 
 @dataclass
@@ -102,7 +124,7 @@ class SandboxState:
     seed: int = field(init=False)
     tickets: int = field(init=False)
     invoice_settings: dict[int, dict] = field(default_factory=dict)
-    dirty: bool = False  # a write reached a handler since the last load (reset must reload the data)
+    dirty: bool = False  # a write reached a handler since the last load or restore
 
     def load(self, seed: int, tickets: int) -> None:
         """(Re)generate the tenant for ``seed`` with ``tickets`` tickets."""
@@ -117,12 +139,19 @@ class SandboxState:
             empty_filter=cfg.empty_filter,
             noteq_matches_null=cfg.noteq_matches_null,
             readonly_fields=cfg.readonly_fields,
+            attachment_limits=cfg.attachment_limits(),
         )
         store.load(result.tables)
         self.store = store
         self.users = list(result.api_users)
         self.auth = Authenticator(self.users, permission_status=self.config.permission_status)
         self.invoice_settings = {}
+
+    def restore(self) -> None:
+        """Back to the tenant as loaded: every write undone (milliseconds: only written tables work)."""
+        self.store.restore()
+        self.invoice_settings = {}
+        self.dirty = False
 
     def parent_field(self, route: Route) -> str | None:
         """The child's foreign key to its parent on a child route (``ticketID`` for Tickets/{id}/Notes)."""

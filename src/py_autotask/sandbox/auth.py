@@ -1,7 +1,8 @@
 """Header authentication, impersonation and write permissions, with Autotask's failure statuses.
 
-Autotask answers a bad username or integration code with HTTP 500 and only a bad password with 401
-(apigrate/autotask-restapi#19); the 401 body is undocumented, so the sandbox sends ASP.NET's standard
+Autotask answers a bad username or integration code with HTTP 500 (texts :data:`UNKNOWN_USER`,
+:data:`UNKNOWN_CODE`) and only a bad password with 401 (apigrate/autotask-restapi#19); the 401 body is
+undocumented, so the sandbox sends ASP.NET's standard
 ``{"Message": "Authorization has been denied for this request."}``. Header names are matched
 case-insensitively (the caller passes a lower-cased mapping). Secrets are compared in constant time and
 never appear in a message.
@@ -24,10 +25,10 @@ H_USER = "username"
 H_SECRET = "secret"
 H_IMPERSONATE = "impersonationresourceid"
 
-UNKNOWN_USER = "Unable to authenticate: the user name is not an API-only user of this Autotask database."
-UNKNOWN_CODE = (
-    "Unable to authenticate: the API integration code (tracking identifier) is not valid for this user."
-)
+# The live texts, as apigrate/autotask-restapi's README ("Error Handling") quotes them; py-autotask 2.3.0's
+# auth module matches the first one too. An unknown user gets the zone-lookup text on entity calls as well.
+UNKNOWN_USER = "Zone information could not be determined"
+UNKNOWN_CODE = "IntegrationCode is invalid."
 BAD_SECRET = "Authorization has been denied for this request."
 NO_PERMISSION = "The logged in Resource does not have the adequate permissions to {verb} this entity type."
 BAD_IMPERSONATION = (

@@ -132,18 +132,20 @@ class Control:
     def reset(self, *, data: bool | None = None) -> None:
         """Back to the freshly seeded state: data, threshold usage, log, stats, clock, faults, latency.
 
-        Reloading the data is the slow part, so by default it happens only when a write went through
-        the API since the last load; pass ``data=True`` after changing the store behind the API's back.
+        Writes are undone from the store's restore point (each written table set its loaded rows aside),
+        which takes milliseconds. ``data=True`` regenerates the tenant instead (after changing table rows
+        behind the store's back); ``data=False`` leaves the data alone.
         """
         sb, cfg = self._sb, self._sb.config
         state = sb.state
         with sb.dispatcher.lock:
             sb.clock.freeze(False)
             sb.clock.set(sb.start_time)
-            if data or (
-                data is None and (state.dirty or (state.seed, state.tickets) != (self.seed, self.tickets))
-            ):
+            reseeded = (state.seed, state.tickets) != (self.seed, self.tickets)
+            if data or (data is None and reseeded):
                 state.load(self.seed, self.tickets)
+            elif data is None:
+                state.restore()
             state.auth.permission_status = cfg.permission_status
             sb.state.threshold.configure(
                 limit=cfg.threshold,

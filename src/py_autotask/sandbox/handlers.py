@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from . import specials
+from . import child_reads, specials
+from .auth import UNKNOWN_USER
 from .errors import ApiError
 from .routing import Match, Route, dotnet_urlencode
 
@@ -278,7 +279,9 @@ class EntityHandlers:
             next_url = f"{url}/next?paging={cursor.encode()}{suffix}"
         if start is not None and prev_start is not None and self.state.config.prev_page_urls:
             prev_url = f"{url}/prev?paging={Cursor(size, prev_start, start).encode()}{suffix}"
-        return _page_response(page.items, size, prev_url, next_url)
+        return _page_response(
+            child_reads.hide_data(self.state, route.entity, page.items), size, prev_url, next_url
+        )
 
     def count(self, req: WireRequest, match: Match, caller: Caller) -> WireResponse:
         """``…/query/count`` by GET (``search``) or POST (body)."""
@@ -313,21 +316,18 @@ class EntityHandlers:
             before = store.previous_start(route.entity, scope, before_id=start, page_size=size)
             if before is not None:
                 prev_url = f"{url}?paging={Cursor(size, -1, before).encode()}"
-        return _page_response(page.items, size, prev_url, next_url)
+        return _page_response(
+            child_reads.hide_data(self.state, route.entity, page.items), size, prev_url, next_url
+        )
 
     # -- single records ------------------------------------------------------------------------------
 
     def get_by_id(self, req: WireRequest, match: Match, caller: Caller) -> WireResponse:
         """``GET /{Entity}/{id}`` (and the child form): ``{"item": …}`` or 404 ``{"item": null}``."""
-        route = match.route
-        record_id = match.params.get("id", match.params.get("year"))
-        parent = self._parent(match)
-        record = (
-            self.state.store.get(route.entity, record_id, parent=parent) if record_id is not None else None
-        )
+        record = child_reads.find(self.state, match, self._parent(match))
         if record is None:
             return json_response({"item": None}, 404)
-        return json_response({"item": record})
+        return json_response(child_reads.envelope(self.state, match, record))
 
     def write(self, req: WireRequest, match: Match, caller: Caller) -> WireResponse:
         """create (POST), update (PATCH), replace (PUT) → ``{"itemId": n}``."""
@@ -568,10 +568,11 @@ class SpecialHandlers:
 
 
 def zone_information(req: WireRequest, state: SandboxState) -> WireResponse:
-    """``GET /V1.0/zoneInformation?user=``: no auth; 500 for a blank or unknown user."""
+    """``GET /V1.0/zoneInformation?user=``: no auth; 500 ``{"errors": [UNKNOWN_USER]}`` for a blank or
+    unknown user (the live text, quoted by apigrate's README and matched by py-autotask 2.3.0)."""
     user = req.query.get("user", "")
     if not user.strip() or not state.auth.knows(user):
-        return json_response({"Message": "An error has occurred."}, 500)
+        return json_response({"errors": [UNKNOWN_USER]}, 500)
     cfg = state.config
     return json_response(
         {

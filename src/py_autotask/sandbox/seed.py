@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import seed_crm, seed_outcomes, seed_service, seed_work
+from . import seed_crm, seed_extras, seed_outcomes, seed_service, seed_work
 from .metadata import TenantMetadata
-from .seed_core import Clock, Picker, to_ms
+from .seed_core import Clock, LazyTable, Picker, RowTable, to_ms
 from .seed_org import build_catalog
 from .seed_plan import build_crm, build_org
 from .seed_plan_work import SeedContext, build_tickets, build_work
@@ -45,16 +45,6 @@ class SeedResult:
     tables: dict[str, Iterable[dict]]  # entity tag -> records, ascending id; sparse (missing = null)
     api_users: list[ApiUser]
     now: datetime
-
-
-class LazyTable:
-    """A re-iterable table: every iteration re-runs the generator and yields the same records."""
-
-    def __init__(self, factory: Callable[[], Iterator[dict]]) -> None:
-        self._factory = factory
-
-    def __iter__(self) -> Iterator[dict]:
-        return self._factory()
 
 
 def _api_users(seed: int, ctx: SeedContext) -> list[ApiUser]:
@@ -93,6 +83,9 @@ def generate(
     def lazy(function, *args) -> LazyTable:
         return LazyTable(lambda: function(ctx, *args))
 
+    def rows(columns: tuple[str, ...], function, udfs_of: str | None = None) -> RowTable:
+        return RowTable(columns, lambda: function(ctx), ctx.udf_names(udfs_of) if udfs_of else ())
+
     tables: dict[str, Iterable[dict]] = {
         "Countries": small["Countries"],
         "Departments": small["Departments"],
@@ -120,10 +113,10 @@ def generate(
         "Projects": lazy(seed_work.projects),
         "Phases": lazy(seed_work.phases),
         "Tasks": lazy(seed_work.tasks),
-        "Tickets": lazy(seed_service.tickets),
-        "TicketNotes": lazy(seed_service.ticket_notes),
-        "TimeEntries": lazy(seed_service.time_entries),
-        "ServiceLevelAgreementResults": lazy(seed_outcomes.sla_results),
+        "Tickets": rows(seed_service.TICKET_COLUMNS, seed_service.tickets, "Tickets"),
+        "TicketNotes": rows(seed_service.NOTE_COLUMNS, seed_service.ticket_notes),
+        "TimeEntries": rows(seed_service.TIME_ENTRY_COLUMNS, seed_service.time_entries),
+        "ServiceLevelAgreementResults": rows(seed_outcomes.SLA_RESULT_COLUMNS, seed_outcomes.sla_results),
         "SurveyResults": lazy(seed_outcomes.survey_results),
         "Appointments": lazy(seed_work.appointments, max(5, tickets // 20)),
         "ExpenseReports": expense_reports,
@@ -132,5 +125,6 @@ def generate(
         "DeletedTicketLogs": lazy(seed_outcomes.deleted_ticket_logs),
         "DeletedTicketActivityLogs": seed_outcomes.deleted_ticket_activity_logs(ctx),
         "DeletedTaskActivityLogs": seed_outcomes.deleted_task_activity_logs(ctx),
+        **seed_extras.tables(ctx, small["ResourceRoleDepartments"]),
     }
     return SeedResult(tables, _api_users(seed, ctx), moment)

@@ -10,8 +10,10 @@ which also keeps the random stream stable across Python versions.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
+
+from .values import is_date_only
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -31,8 +33,10 @@ class Clock:
     """Formats integer-millisecond timestamps in Autotask's wire form, by table lookup.
 
     ``dt(ms)`` -> ``2024-01-31T15:04:05.307``, ``date(ms)`` -> ``2024-01-31T00:00:00`` (date-only fields),
+    ``midnight(ms)`` -> ``2024-01-31T00:00:00.000`` (the same in the store's form, for row tables),
     ``ticket_number(ms, seq)`` -> ``T20240131.0001``. They are closures stored on the instance because
-    that is the cheapest call available to loops that run millions of times.
+    that is the cheapest call available to loops that run millions of times; ``date`` and ``midnight``
+    return shared strings, one per day.
     """
 
     def __init__(self, now_ms: int, *, years_back: int = 12, years_ahead: int = 4) -> None:
@@ -48,6 +52,7 @@ class Clock:
         self._millis = [f".{m:03d}" for m in range(1000)]
         self.dt = self._formatter()
         self.date = self._date_formatter()
+        self.midnight = self._date_formatter(".000")
         self.ticket_number = self._number_formatter()
 
     def _formatter(self) -> Callable[[int], str]:
@@ -76,14 +81,14 @@ class Clock:
             return self._day_prefix[index]
         return (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"  # rare: birthdays, far-off dates
 
-    def _date_formatter(self) -> Callable[[int], str]:
-        """``date(ms)`` -> ``2024-01-31T00:00:00``: date-only fields are the day at midnight."""
-        midnights = [prefix + "00:00:00" for prefix in self._day_prefix]
+    def _date_formatter(self, millis: str = "") -> Callable[[int], str]:
+        """``date(ms)`` -> ``2024-01-31T00:00:00`` + ``millis``: date-only fields are the day at midnight."""
+        midnights = [prefix + "00:00:00" + millis for prefix in self._day_prefix]
         first, days, slow = self._first_day, self._days, self._prefix
 
         def date(ms: int) -> str:
             index = ms // DAY - first
-            return midnights[index] if 0 <= index < days else slow(ms // DAY) + "00:00:00"
+            return midnights[index] if 0 <= index < days else slow(ms // DAY) + "00:00:00" + millis
 
         return date
 
@@ -103,6 +108,58 @@ class Clock:
     def day_label(self, ms: int) -> str:
         """``2024-01-31`` (for names like "Expenses week ending ...")."""
         return self._prefix(ms // DAY)[:-1]
+
+
+class LazyTable:
+    """A re-iterable table: every iteration re-runs the generator and yields the same records."""
+
+    def __init__(self, factory: Callable[[], Iterator[dict]]) -> None:
+        self._factory = factory
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._factory()
+
+
+class RowTable(LazyTable):
+    """A lazy table whose generator yields tuples in the store's form and layout (``columns`` order).
+
+    The store takes the tuples as its rows unchanged (``table_load.RowSource``), which is what makes a
+    million-ticket tenant load in seconds: no dict per record, no per-value conversion. Values must
+    already be stored forms (date-times ``2024-01-31T15:04:05.307``); ``userDefinedFields``, when
+    present, is the last column and holds a tuple aligned with ``udf_names`` (None when all are empty).
+    Iterating yields the same records as sparse dicts, the seed's general contract, with date-only
+    fields in the form dict tables give them (``Clock.date``: no milliseconds).
+    """
+
+    def __init__(
+        self, columns: Sequence[str], factory: Callable[[], Iterator[tuple]], udf_names: Sequence[str] = ()
+    ) -> None:
+        super().__init__(factory)  # type: ignore[arg-type]
+        self.columns = tuple(columns)
+        self.udf_names = tuple(udf_names)
+
+    def rows(self) -> Iterator[tuple]:
+        """The records as tuples, in ``columns`` order."""
+        return self._factory()  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[dict]:
+        names = self.columns
+        udfs = names[-1] == "userDefinedFields"
+        if udfs:
+            names = names[:-1]
+        empty = (None,) * len(self.udf_names)
+        dates = [name for name in names if is_date_only(name)]
+        for row in self._factory():
+            record = {name: value for name, value in zip(names, row, strict=False) if value is not None}
+            for name in dates:
+                if name in record:
+                    record[name] = record[name][:19]
+            if udfs:
+                record["userDefinedFields"] = [
+                    {"name": name, "value": value}
+                    for name, value in zip(self.udf_names, row[-1] or empty, strict=True)
+                ]
+            yield record
 
 
 def expand(weighted: Sequence[tuple[object, float]], resolution: int = 200) -> list:
@@ -154,6 +211,15 @@ class Picker:
     def value(self, label: str):
         """The value of the entry labelled ``label``."""
         return self.by_label[label]
+
+
+def id_list(base: int, step: int, indexes: Sequence[int]) -> list[int]:
+    """``base + step * k`` for every ``k`` up to the highest of ``indexes``, as one shared int each.
+
+    An id computed per row is a new 28-byte object; across millions of rows that referencing the same
+    few thousand companies or contracts, looking the id up here instead keeps one object per id.
+    """
+    return list(range(base, base + step * (max(indexes, default=-1) + 1), step))
 
 
 def pick(table: Sequence, rand: Callable[[], float]):

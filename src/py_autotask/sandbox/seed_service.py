@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .seed_core import DAY, HOUR, MINUTE, expand, stream
+from .seed_core import DAY, HOUR, MINUTE, expand, id_list, stream
 from .seed_plan import TICKET_KINDS, resource_at
 from .seed_plan_work import SeedContext, TicketPlan
 from .seed_text import ALERTS, DETAILS, NOTES, RESOLUTIONS, TITLES
@@ -43,8 +43,24 @@ def first_response(plan: TicketPlan, index: int) -> int:
     return min(raw, max(MINUTE, plan.end[index] - plan.create[index]))
 
 
-def tickets(ctx: SeedContext) -> Iterator[dict]:
-    """Tickets in id order (deleted ones skipped: they survive only in DeletedTicketLogs)."""
+# The order of the tuples ``tickets`` yields (the store keeps them as they are).
+TICKET_COLUMNS = (
+    "id", "ticketNumber", "title", "description", "companyID", "status", "priority", "queueID", "issueType",
+    "ticketType", "source", "ticketCategory", "createDate", "lastActivityDate",
+    "lastTrackedModificationDateTime", "dueDateTime", "estimatedHours", "isVisibleToComanaged",
+    "isAssignedToComanaged", "hoursToBeScheduled", "lastActivityPersonType",
+    "subIssueType", "creatorType", "createdByContactID", "creatorResourceID", "impersonatorCreatorResourceID",
+    "lastActivityResourceID", "assignedResourceID", "assignedResourceRoleID",
+    "firstResponseDateTime", "firstResponseAssignedResourceID",
+    "contactID", "contractID", "configurationItemID", "billingCodeID", "serviceLevelAgreementID",
+    "firstResponseDueDateTime", "resolvedDueDateTime", "serviceLevelAgreementHasBeenMet",
+    "completedDate", "resolvedDateTime", "completedByResourceID", "resolution", "userDefinedFields",
+)  # fmt: skip
+
+
+def tickets(ctx: SeedContext) -> Iterator[tuple]:
+    """Tickets in id order as ``TICKET_COLUMNS`` tuples (deleted ones skipped: they survive only in
+    DeletedTicketLogs)."""
     rand, clock, plan, crm, org = stream(ctx.seed, "Tickets"), ctx.clock, ctx.tickets, ctx.crm, ctx.org
     dt, date, number = clock.dt, clock.date, clock.ticket_number
     people, api = org.resources, org.api_resources[0]
@@ -106,12 +122,11 @@ def tickets(ctx: SeedContext) -> Iterator[dict]:
     cause_new, cause_old = root_cause.active, root_cause.all
     udf_cause, udf_score, udf_reference, udf_follow = ctx.udf_names("Tickets")
     work_types = ctx.catalog.work_type_ids
-    company_ids, contract_id, ci_id, contact_base = (
-        crm.company_ids,
-        crm.contract_id,
-        crm.ci_id,
-        crm.CONTACT_BASE,
-    )
+    # Ids from lists of shared ints, not computed per row: a million rows, a few thousand distinct ids.
+    company_ids = list(crm.company_ids)
+    contact_ids = id_list(crm.CONTACT_BASE, 1, plan.contact)
+    contract_ids = id_list(crm.CONTRACT_BASE, 7, plan.contract)  # = crm.contract_id(index)
+    ci_ids = id_list(crm.CI_BASE, 1, plan.ci)  # = crm.ci_id(index)
     # (new table, old table) pairs, indexed with int(random() * len) inline: this loop runs a million times
     profile_tables = _profile_tables(ctx)
     status_tables, priority_tables, issue_tables = (
@@ -135,6 +150,11 @@ def tickets(ctx: SeedContext) -> Iterator[dict]:
         len(ALERTS),
     )
     api_id, api_hired, admin_id = api.id, api.hire_ms, people[0].id
+    hours = [quarters * 0.25 for quarters in _QUARTERS]
+    # Shared objects for repeated values keep a million rows hundreds of MB smaller (alert texts are
+    # nearly unique, so only template descriptions are pooled).
+    descriptions: dict[str, str] = {}
+    udf_pool: dict[tuple, tuple] = {}
     for i in range(len(ids)):
         if deleted[i]:
             continue
@@ -163,87 +183,66 @@ def tickets(ctx: SeedContext) -> Iterator[dict]:
             state = new_status
         due = dt(t + due_ms[pr])
         last = dt(end)
-        record = {
-            "id": ids[i],
-            "ticketNumber": number(t, seqs[i]),
-            "title": title,
-            "description": title + ". " + DETAILS[int(rand() * n_details)],
-            "companyID": company_ids[company],
-            "status": state,
-            "priority": pr,
-            "queueID": queue,
-            "issueType": issue,
-            "ticketType": ticket_type,
-            "source": source,
-            "ticketCategory": category,
-            "createDate": dt(t),
-            "lastActivityDate": last,
-            "lastTrackedModificationDateTime": last,
-            "dueDateTime": due,
-            "estimatedHours": _QUARTERS[int(rand() * n_quarters)] * 0.25,
-            "isVisibleToComanaged": False,
-            "isAssignedToComanaged": False,
-            "hoursToBeScheduled": 0.0,
-            "lastActivityPersonType": 1,
-        }
+        description = title + ". " + DETAILS[int(rand() * n_details)]
+        if creator != "integration":
+            description = descriptions.setdefault(description, description)
+        estimated = hours[int(rand() * n_quarters)]
+        sub_issue = None
         pair = subs.get(issue)
         if pair and rand() < 0.85:
             table = pair[1] if old else (pair[0] or pair[1])
-            record["subIssueType"] = table[int(rand() * len(table))]
+            sub_issue = table[int(rand() * len(table))]
+        by_contact = maker = impersonator = last_resource = None
         if creator == "contact" and contact >= 0:
-            record["creatorType"] = 2
-            record["createdByContactID"] = contact_base + contact
+            creator_type, by_contact = 2, contact_ids[contact]
         else:
-            record["creatorType"] = 1
+            creator_type = 1
             if creator == "integration":
                 maker = api_id if t >= api_hired else admin_id
             else:
                 maker = people[res].id if res >= 0 else admin_id
                 if t >= api_hired and rand() < 0.03:  # created through the API on the technician's behalf
-                    record["impersonatorCreatorResourceID"] = api_id
-            record["creatorResourceID"] = maker
+                    impersonator = api_id
             if res < 0:
-                record["lastActivityResourceID"] = maker
+                last_resource = maker
+        assignee = role = first_response = None
         if res >= 0:
             tech = people[res]
-            record["assignedResourceID"] = record["lastActivityResourceID"] = tech.id
-            record["assignedResourceRoleID"] = tech.role_ids[0]
+            assignee = last_resource = tech.id
+            role = tech.role_ids[0]
             response = ((i * 40503) % 240 + 5) * MINUTE  # = first_response(plan, i), inlined
-            record["firstResponseDateTime"] = dt(t + min(response, max(MINUTE, end - t)))
-            record["firstResponseAssignedResourceID"] = tech.id
-        if contact >= 0:
-            record["contactID"] = contact_base + contact
-        if contracts[i] >= 0:
-            record["contractID"] = contract_id(contracts[i])
-        if cis[i] >= 0:
-            record["configurationItemID"] = ci_id(cis[i])
-        if rand() < 0.5:
-            record["billingCodeID"] = work_types[int(rand() * 3)]
-        sla = slas[i]
-        if sla:
-            record["serviceLevelAgreementID"] = sla
-            record["firstResponseDueDateTime"] = dt(t + 2 * HOUR)
-            record["resolvedDueDateTime"] = due
-            if done:
-                record["serviceLevelAgreementHasBeenMet"] = sla_met[i] == 1
-        cause = None
+            answered = t + min(response, max(MINUTE, end - t))
+            first_response = last if answered == end else dt(answered)
+        billing_code = work_types[int(rand() * 3)] if rand() < 0.5 else None
+        sla = slas[i] or None
+        response_due = dt(t + 2 * HOUR) if sla else None
+        sla_met_flag = (sla_met[i] == 1) if sla and done else None
+        resolution = completed_by = completed = cause = None
         if done:
-            record["completedDate"] = record["resolvedDateTime"] = last
-            record["completedByResourceID"] = people[res].id
-            record["resolution"] = RESOLUTIONS[int(rand() * n_resolutions)]
+            completed = last
+            completed_by = people[res].id
+            resolution = RESOLUTIONS[int(rand() * n_resolutions)]
             if rand() < 0.7:
                 table = cause_old if old else cause_new
                 cause = table[int(rand() * len(table))]
         score = str(1 + int(rand() * 10)) if rand() < 0.4 else None
         reference = f"INC{int(rand() * 1e7):07d}" if rand() < 0.15 else None
         follow = date(end + DAY) if not done and rand() < 0.2 else None
-        record["userDefinedFields"] = [
-            {"name": udf_cause, "value": cause},
-            {"name": udf_score, "value": score},
-            {"name": udf_reference, "value": reference},
-            {"name": udf_follow, "value": follow},
-        ]
-        yield record
+        udfs = None
+        if cause is not None or score is not None or reference is not None or follow is not None:
+            udfs = (cause, score, reference, follow)
+            udfs = udf_pool.setdefault(udfs, udfs)
+        yield (
+            ids[i], number(t, seqs[i]), title, description, company_ids[company], state, pr, queue, issue,
+            ticket_type, source, category, dt(t), last, last, due, estimated, False, False, 0.0, 1,
+            sub_issue, creator_type, by_contact, maker, impersonator, last_resource, assignee, role,
+            first_response, assignee if res >= 0 else None,
+            contact_ids[contact] if contact >= 0 else None,
+            contract_ids[contracts[i]] if contracts[i] >= 0 else None,
+            ci_ids[cis[i]] if cis[i] >= 0 else None,
+            billing_code, sla, response_due, due if sla else None, sla_met_flag,
+            completed, completed, completed_by, resolution, udfs,
+        )  # fmt: skip
 
 
 def _profile_tables(ctx: SeedContext) -> tuple[list, list]:
@@ -259,9 +258,15 @@ def _profile_tables(ctx: SeedContext) -> tuple[list, list]:
     return expand(rows_new, 400), expand(rows_old, 400)
 
 
-def ticket_notes(ctx: SeedContext) -> Iterator[dict]:
-    """About three notes per ticket, spread between creation and last activity; the last note of a
-    completed ticket is its resolution."""
+NOTE_COLUMNS = (
+    "id", "ticketID", "title", "description", "noteType", "publish", "createDateTime", "lastActivityDate",
+    "createdByContactID", "creatorResourceID", "impersonatorCreatorResourceID",
+)  # fmt: skip
+
+
+def ticket_notes(ctx: SeedContext) -> Iterator[tuple]:
+    """About three notes per ticket (``NOTE_COLUMNS`` tuples), spread between creation and last activity;
+    the last note of a completed ticket is its resolution."""
     rand, clock, plan, crm, people = (
         stream(ctx.seed, "TicketNotes"),
         ctx.clock,
@@ -288,6 +293,7 @@ def ticket_notes(ctx: SeedContext) -> Iterator[dict]:
     table_old = expand([((kinds.value(k), p, title), abs(w)) for k, w, p, title in weights], 200)
     desk = [r for r in people if r.kind in TICKET_KINDS]
     api = ctx.org.api_resources[0]
+    api_id, api_hired, contact_ids = api.id, api.hire_ms, id_list(crm.CONTACT_BASE, 1, plan.contact)
     n_counts, n_notes, n_new, n_old = len(_NOTE_COUNTS), len(NOTES), len(table_new), len(table_old)
     next_id = 29_800_000 + int(rand() * 1000)
     for i in range(len(plan.ids)):
@@ -311,31 +317,33 @@ def ticket_notes(ctx: SeedContext) -> Iterator[dict]:
             else:
                 kind, pub, title = table_old[int(rand() * n_old)] if old else table_new[int(rand() * n_new)]
             stamp = dt(at)
-            record = {
-                "id": next_id,
-                "ticketID": ticket_id,
-                "title": title,
-                "description": NOTES[int(rand() * n_notes)],
-                "noteType": kind,
-                "publish": pub,
-                "createDateTime": stamp,
-                "lastActivityDate": stamp if rand() < 0.9 else dt(at + int(rand() * (end - at))),
-            }
+            description = NOTES[int(rand() * n_notes)]
+            touched = stamp if rand() < 0.9 else dt(at + int(rand() * (end - at)))
+            by_contact = author = impersonator = None
             if kind == portal and contact >= 0:
-                record["createdByContactID"] = crm.contact_id(contact)
+                by_contact = contact_ids[contact]  # = crm.contact_id(contact)
             else:
-                author = people[res] if res >= 0 and rand() < 0.85 else resource_at(desk, rand, at)
-                record["creatorResourceID"] = author.id
-                if at >= api.hire_ms and rand() < 0.02:
-                    record["impersonatorCreatorResourceID"] = api.id
+                author = (people[res] if res >= 0 and rand() < 0.85 else resource_at(desk, rand, at)).id
+                if at >= api_hired and rand() < 0.02:
+                    impersonator = api_id
+            yield (next_id, ticket_id, title, description, kind, pub, stamp, touched, by_contact, author,
+                   impersonator)  # fmt: skip
             next_id += 1
-            yield record
 
 
-def time_entries(ctx: SeedContext) -> Iterator[dict]:
-    """Time on tickets (about 1.75 per worked ticket) then time on project tasks."""
+TIME_ENTRY_COLUMNS = (
+    "id", "ticketID", "taskID", "resourceID", "roleID", "billingCodeID", "timeEntryType", "dateWorked",
+    "startDateTime", "endDateTime", "hoursWorked", "hoursToBill", "offsetHours", "isNonBillable",
+    "showOnInvoice", "summaryNotes", "createDateTime", "lastModifiedDateTime", "creatorUserID",
+    "isInternalNotesVisibleToComanaged", "contractID",
+)  # fmt: skip
+
+
+def time_entries(ctx: SeedContext) -> Iterator[tuple]:
+    """Time on tickets (about 1.75 per worked ticket) then time on project tasks (``TIME_ENTRY_COLUMNS``)."""
     rand, clock, plan, crm, work = stream(ctx.seed, "TimeEntries"), ctx.clock, ctx.tickets, ctx.crm, ctx.work
-    dt, day_of, now = clock.dt, clock.date, clock.now
+    dt, day_of, now = clock.dt, clock.midnight, clock.now
+    hours_of = [quarters * 0.25 for quarters in _QUARTERS]
     people = ctx.org.resources
     kinds = ctx.picker("TimeEntries", "timeEntryType")
     ticket_time, task_time = kinds.value("Ticket Time"), kinds.value("Project Task Time")
@@ -354,7 +362,7 @@ def time_entries(ctx: SeedContext) -> Iterator[dict]:
     ]
     n_counts, n_quarters, n_notes = len(_ENTRY_COUNTS), len(_QUARTERS), len(NOTES)
     latest = now - MINUTE
-    contract_base = crm.CONTRACT_BASE
+    contract_ids = id_list(crm.CONTRACT_BASE, 7, plan.contract)  # = crm.contract_id(index)
     next_id = 29_500_000 + int(rand() * 1000)
     ids, create, ends, resources, contracts, deleted = (
         plan.ids,
@@ -371,43 +379,26 @@ def time_entries(ctx: SeedContext) -> Iterator[dict]:
         count = _ENTRY_COUNTS[int(rand() * n_counts)]
         t = create[i]
         span = ends[i] - t
-        contract = contracts[i]
+        ticket_id = ids[i]
+        contract = contract_ids[contracts[i]] if contracts[i] >= 0 else None
         for j in range(count):
             start = t + int(span * (j + rand()) / count)
             start += -start % MINUTE  # whole minutes, rounded up so work never predates the ticket
             who = res if rand() < 0.85 else resource_at(desk, rand, start).index
-            hours = _QUARTERS[int(rand() * n_quarters)] * 0.25
+            hours = hours_of[int(rand() * n_quarters)]
             finish = start + int(hours * HOUR)
             if finish > latest:
                 continue
             created = dt(min(now, finish + int(rand() * 20 * MINUTE)))
             billable = rand() > 0.1
             resource_id, role_id, code = staff[who]
-            record = {
-                "id": next_id,
-                "ticketID": ids[i],
-                "resourceID": resource_id,
-                "roleID": role_id,
-                "billingCodeID": after_hours if 9 <= start // HOUR % 24 < 20 else code,
-                "timeEntryType": ticket_time,
-                "dateWorked": day_of(start),
-                "startDateTime": dt(start),
-                "endDateTime": dt(finish),
-                "hoursWorked": hours,
-                "hoursToBill": hours if billable else 0.0,
-                "offsetHours": 0.0,
-                "isNonBillable": not billable,
-                "showOnInvoice": billable,
-                "summaryNotes": NOTES[int(rand() * n_notes)],
-                "createDateTime": created,
-                "lastModifiedDateTime": created,
-                "creatorUserID": resource_id,
-                "isInternalNotesVisibleToComanaged": False,
-            }
-            if contract >= 0:
-                record["contractID"] = contract_base + 7 * contract  # = crm.contract_id(contract)
+            yield (
+                next_id, ticket_id, None, resource_id, role_id,
+                after_hours if 9 <= start // HOUR % 24 < 20 else code, ticket_time, day_of(start), dt(start),
+                dt(finish), hours, hours if billable else 0.0, 0.0, not billable, billable,
+                NOTES[int(rand() * n_notes)], created, created, resource_id, False, contract,
+            )  # fmt: skip
             next_id += 1
-            yield record
     for k in range(len(work.task_ids)):
         start, finish_by = work.task_start[k], min(work.task_end[k], now)
         resource_id, role_id, _ = staff[work.task_resource[k]]
@@ -416,30 +407,14 @@ def time_entries(ctx: SeedContext) -> Iterator[dict]:
                 start + int(rand() * max(HOUR, finish_by - start)) + 22 * HOUR
             )  # working day starts 22:00 UTC
             at -= at % MINUTE
-            hours = _QUARTERS[int(rand() * n_quarters)] * 0.25
+            hours = hours_of[int(rand() * n_quarters)]
             finish = at + int(hours * HOUR)
             if finish > latest:
                 continue
             created = dt(min(now, finish + int(rand() * 20 * MINUTE)))
-            yield {
-                "id": next_id,
-                "taskID": work.task_ids[k],
-                "resourceID": resource_id,
-                "roleID": role_id,
-                "billingCodeID": project,
-                "timeEntryType": task_time,
-                "dateWorked": day_of(at),
-                "startDateTime": dt(at),
-                "endDateTime": dt(finish),
-                "hoursWorked": hours,
-                "hoursToBill": hours,
-                "offsetHours": 0.0,
-                "isNonBillable": False,
-                "showOnInvoice": True,
-                "summaryNotes": NOTES[int(rand() * n_notes)],
-                "createDateTime": created,
-                "lastModifiedDateTime": created,
-                "creatorUserID": resource_id,
-                "isInternalNotesVisibleToComanaged": False,
-            }
+            yield (
+                next_id, None, work.task_ids[k], resource_id, role_id, project, task_time, day_of(at), dt(at),
+                dt(finish), hours, hours, 0.0, False, True, NOTES[int(rand() * n_notes)], created, created,
+                resource_id, False, None,
+            )  # fmt: skip
             next_id += 1

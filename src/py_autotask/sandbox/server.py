@@ -309,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threshold", type=int, default=10_000, help="requests per hour per database")
     serve.add_argument("--thread-limit", type=int, default=3, help="concurrent requests per endpoint")
     serve.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    serve.add_argument(
+        "--attachment-envelope",
+        choices=("items_list", "items_object", "item"),
+        default="items_list",
+        help="body of GET /{Parent}/{id}/Attachments/{id} (the live shape is unsettled; see child_reads.py)",
+    )
     return parser
 
 
@@ -339,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             faults=faults,
             threshold=args.threshold,
             thread_limit=args.thread_limit,
+            attachment_envelope=args.attachment_envelope,
         )
     )
     stop = threading.Event()

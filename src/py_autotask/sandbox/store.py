@@ -12,7 +12,8 @@ Switchable behaviours (keyword arguments of :class:`Store`; defaults follow the 
 * ``empty_filter`` "error" | "all" — a query without a filter is refused (the docs require one);
 * ``noteq_matches_null`` — SQL semantics by default (``noteq``/``notIn`` do not match nulls);
 * ``readonly_fields`` "ignore" | "error" — read-only properties in a write body are silently ignored
-  (D-SOAPUPD's rule, assumed for REST) or refused.
+  (D-SOAPUPD's rule, assumed for REST) or refused;
+* ``attachment_limits`` — the per-file and per-5-minutes upload limits (:mod:`.attachments`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .attachments import AttachmentLimits, Attachments
 from .errors import ApiError
 from .query_engine import Plan, QueryEngine, count_rows, previous_start_id, select_rows
 from .specdata import load_models
@@ -65,6 +67,7 @@ class Store:
         empty_filter: str = "error",
         noteq_matches_null: bool = False,
         readonly_fields: str = "ignore",
+        attachment_limits: AttachmentLimits | None = None,
     ) -> None:
         if readonly_fields not in ("ignore", "error"):
             raise ValueError("readonly_fields must be 'ignore' or 'error'")
@@ -79,9 +82,22 @@ class Store:
         self._models = load_models()
         self._tags = {tag.lower(): tag for tag in self._models}
         self._tables: dict[str, Table] = {}
+        self._sources: dict[str, Iterable[dict]] = {}  # seed tables not built yet (entity tag -> records)
         self._lock = threading.RLock()
-        self.validator = Validator(meta, self._existing_table)
-        self.effects = Effects(meta)
+        self._attachment_limits = attachment_limits
+        self._fresh_writers()
+
+    def _fresh_writers(self) -> None:
+        """New write-side helpers: validation rules, ticket-number counters, the upload budget."""
+        self.validator = Validator(self.meta, self._existing_table)
+        self.effects = Effects(self.meta)
+        self.attachments = Attachments(
+            self.meta,
+            self._models,
+            self._existing_table,
+            lambda: self.clock().timestamp(),
+            self._attachment_limits,
+        )
 
     # ---------------------------------------------------------------- tables
     def _tag(self, entity: str) -> str:
@@ -94,7 +110,14 @@ class Store:
         tag = self._tag(entity)
         table = self._tables.get(tag)
         if table is None:
-            table = self._tables[tag] = Table(tag, self._models[tag], self._udf_definitions(tag))
+            # Seed tables are built on first use: a million-ticket tenant answers as soon as the tables
+            # a request needs exist, and tables nobody touches cost neither time nor memory.
+            table = Table(tag, self._models[tag], self._udf_definitions(tag))
+            source = self._sources.get(tag)
+            if source is not None:
+                table.load(source)
+                del self._sources[tag]
+            self._tables[tag] = table
         return table
 
     def _existing_table(self, entity: str) -> Table | None:
@@ -109,16 +132,30 @@ class Store:
         return format_datetime(self.clock())
 
     def load(self, tables: dict[str, Iterable[dict]]) -> None:
-        """Replace all data with seed tables (entity tag -> records)."""
+        """Replace all data with seed tables (entity tag -> records, or a row source: see
+        :mod:`.table_load`); each table is built when first used, so the records must stay iterable."""
         with self._lock:
             self._tables = {}
-            self.effects.reset()
-            for entity, records in tables.items():
-                self._table(entity).load(records)
+            self._sources = {self._tag(entity): records for entity, records in tables.items()}
+            self._fresh_writers()
+
+    def restore(self) -> None:
+        """Back to the data as loaded: undo every write since (only tables written to do any work)."""
+        with self._lock:
+            for table in self._tables.values():
+                table.restore()
+            self._fresh_writers()
+
+    def build_all(self) -> None:
+        """Build every seed table not built yet."""
+        with self._lock:
+            for tag in list(self._sources):
+                self._table(tag)
 
     def stats(self) -> dict[str, int]:
-        """Rows per entity (entities holding at least one row)."""
+        """Rows per entity (entities holding at least one row; builds every table)."""
         with self._lock:
+            self.build_all()
             return {tag: len(table) for tag, table in sorted(self._tables.items()) if len(table)}
 
     # ---------------------------------------------------------------- reads
@@ -210,12 +247,18 @@ class Store:
             self._force_parent(table, row, sent, parent)
             now = self._now()
             self.effects.on_create(table, row, actor, now)
-            errors += self.validator.check(table, row, sent, set(udfs), full=True)
+            attachment = self.attachments.applies(table)
+            size, computed_errors = self.attachments.prepare(table, row) if attachment else (None, [])
+            errors += computed_errors + self.validator.check(table, row, sent, set(udfs), full=True)
+            if attachment and not errors:
+                errors += self.attachments.admit(size)
             if errors:
                 raise ApiError(500, errors)
             self.effects.number(table, row, now)
-            row[0] = table.max_id + 1
+            row[0] = self.attachments.next_id(table) if attachment else table.max_id + 1
             table.append(row)
+            if attachment:
+                self.attachments.index(table, row)
             return row[0]
 
     def update(self, entity: str, body: dict, *, actor: Actor, parent: tuple[str, int] | None = None) -> int:
@@ -268,6 +311,8 @@ class Store:
             if pos is None or not self._belongs(table, table.rows[pos], parent):
                 raise ApiError(500, [DELETE_MISSING_MESSAGE])
             row = table.remove(pos)
+            if self.attachments.applies(table):
+                self.attachments.unindex(row[0])
             log = deletion_log(self.effects, table, row, actor, self._now(), self._number_of)
             if log is not None:
                 log_entity, record = log

@@ -13,6 +13,10 @@ Two views of a row:
 
 ``ids`` is a sorted ``array('q')`` parallel to ``rows``: a page is ``bisect`` + slice and a lookup by id
 is ``bisect`` — no per-row dict is kept. Dicts are only built for the rows a caller asks for.
+
+The loaded rows are a restore point: the first change after it sets the row list aside and works on a
+shallow copy, so :meth:`Table.restore` (what ``control.reset()`` does between tests) is a few assignments
+however big the table is, and tables nobody wrote to cost nothing.
 """
 
 from __future__ import annotations
@@ -20,19 +24,27 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from .values import Kind, coerce_write, is_date_only, kind_of
+from . import table_load
+from .table_load import RowSource
+from .values import Kind, kind_of
 
 __all__ = ["INDEX_MIN_ROWS", "Table"]
 
 # Secondary indexes only pay off on big tables; below this, scanning is as fast as building one.
 INDEX_MIN_ROWS = 4096
-_INTERN_LIMIT = 50_000  # distinct values after which a column stops sharing equal values at load
-_LAYOUT_SAMPLE = 2_000  # rows loaded before the physical layout is fixed (later misses widen it)
-_READY_TYPES = {Kind.INT: int, Kind.FLOAT: float, Kind.STR: str, Kind.BOOL: bool, Kind.DATETIME: None}
+
+
+class _Saved(NamedTuple):
+    """A table's state at its restore point."""
+
+    rows: list[tuple]
+    ids: array
+    max_id: int
+    stored: tuple[int, ...]
+    indexes: dict[int, dict[Any, list[int]]]
 
 
 class Table:
@@ -63,6 +75,7 @@ class Table:
         self.rows: list[tuple] = []
         self.max_id = 0
         self._indexes: dict[int, dict[Any, list[int]]] = {}
+        self._saved: _Saved | None = None  # the rows as loaded, once a change has been made since
         self._set_layout((0,))
 
     # ---------------------------------------------------------------- layout
@@ -79,11 +92,16 @@ class Table:
             getter if len(picks) > 1 else (lambda values: (values[picks[0]],))
         )
 
-    def _widen(self, cols: Iterable[int]) -> None:
+    def reset_layout(self, stored: tuple[int, ...]) -> None:
+        """Set the physical layout of an empty table (loaders: rows they store follow it)."""
+        self._set_layout(stored)
+
+    def widen(self, cols: Iterable[int]) -> None:
         """Store more columns; every existing row gets ``None`` in the new slots."""
         added = sorted(set(cols) - set(self.stored))
         if not added:
             return
+        self._preserve()
         split = len(self.stored)
         padding = (None,) * len(added)
         self.rows = [row[:split] + padding + row[split:] for row in self.rows]
@@ -112,7 +130,7 @@ class Table:
         slots = self.slots
         missing = [c for c in range(len(self.columns)) if slots[c] is None and values[c] is not None]
         if missing:
-            self._widen(missing)
+            self.widen(missing)
         return self._pack(values)
 
     # ------------------------------------------------------------------ lookup
@@ -203,6 +221,7 @@ class Table:
         """Add a logical row whose id is above every id ever stored; returns the stored row."""
         if values[0] <= self.max_id:
             raise ValueError(f"id {values[0]} is not above the highest id {self.max_id} of {self.entity}")
+        self._preserve()
         row = self.pack(values)
         self.ids.append(row[0])
         self.rows.append(row)
@@ -212,6 +231,7 @@ class Table:
 
     def replace(self, pos: int, values: list) -> tuple:
         """Store a new version (a logical list, same id) of the row at ``pos``; returns the stored row."""
+        self._preserve()
         row = self.pack(values)
         old = self.rows[pos]
         if self._indexes:
@@ -223,6 +243,7 @@ class Table:
 
     def remove(self, pos: int) -> tuple:
         """Delete the row at ``pos`` and return it (the highest id stays reserved)."""
+        self._preserve()
         old = self.rows[pos]
         del self.rows[pos]
         del self.ids[pos]
@@ -231,137 +252,35 @@ class Table:
         return old
 
     # ------------------------------------------------------------------ load
-    def load(self, records: Iterable[dict]) -> None:
-        """Replace the contents with seed records (sparse dicts; values in wire or Python form)."""
-        col_index, col_index_ci = self.col_index, self.col_index_ci
-        normalizers = [self._normalizer(i) for i in range(len(self.columns))]
-        # The type a value already has when it needs no conversion (None: a date-time, always checked).
-        ready = [_READY_TYPES.get(kind, object) for kind in self.kinds]
-        # Seed data repeats many values (company ids, picklist-ish strings, titles from templates); sharing
-        # one object per distinct value keeps a million-row table hundreds of MB smaller. A column stops
-        # interning once it shows too many distinct values to be worth a lookup table. Date-times are
-        # mostly distinct across rows but often equal within one (created = last activity = completed).
-        interned: list[dict | None] = [{} for _ in self.columns]
-        udf_pool: dict[tuple, tuple] | None = {}
-        width, udf_index = self.width, self.udf_index
-        self.rows, self.ids, self.max_id, self._indexes = [], array("q"), 0, {}
-        self._set_layout((0,))
-        pending: list[list] | None = []
-        used: set[int] = {0}
-        count = 0
-        for record in records:
-            values = [None] * width
-            filled: list[int] = []
-            same_row: dict[str, str] = {}
-            for key, value in record.items():
-                col = col_index.get(key)
-                if col is None:
-                    if udf_index is not None and key.lower() == "userdefinedfields":
-                        udfs = self.udf_tuple(value)
-                        if udfs is not None and udf_pool is not None:
-                            udfs = udf_pool.setdefault(udfs, udfs)
-                        values[udf_index] = udfs
-                        continue
-                    col = col_index_ci.get(key.lower())
-                    if col is None:
-                        continue
-                if value is None:
-                    continue
-                expected = ready[col]
-                if expected is None:
-                    value = normalizers[col](value)
-                    value = same_row.setdefault(value, value)
-                elif expected is not object and type(value) is not expected:
-                    value = normalizers[col](value)
-                pool = interned[col]
-                if pool is not None:
-                    value = pool.setdefault(value, value)
-                values[col] = value
-                filled.append(col)
-            if values[0] is None:
-                raise ValueError(f"a {self.entity} seed record has no id")
-            count += 1
-            if not count & 1023:
-                interned = [None if p is not None and len(p) > _INTERN_LIMIT else p for p in interned]
-                if udf_pool is not None and len(udf_pool) > _INTERN_LIMIT:
-                    udf_pool = None
-            if pending is not None:
-                used.update(filled)
-                pending.append(values)
-                if len(pending) >= _LAYOUT_SAMPLE:
-                    self._flush(pending, used)
-                    pending = None
-                continue
-            slots = self.slots
-            for col in filled:
-                if slots[col] is None:
-                    self._widen(c for c in filled if slots[c] is None)
-                    break
-            self.rows.append(self._pack(values))
-        if pending is not None:
-            self._flush(pending, used)
-        rows = self.rows
-        if any(rows[i][0] >= rows[i + 1][0] for i in range(len(rows) - 1)):
-            rows.sort(key=lambda r: r[0])
-        self.ids = array("q", (r[0] for r in rows))
-        self.max_id = self.ids[-1] if rows else 0
+    def load(self, records: Iterable[dict] | RowSource) -> None:
+        """Replace the contents with seed records (sparse dicts, or a row source; see :mod:`.table_load`)."""
+        self._indexes = {}
+        table_load.load(self, records)
+        self._saved = None  # the loaded rows are the restore point (a widening during the load set one)
 
-    def _flush(self, pending: list[list], used: set[int]) -> None:
-        self._set_layout(tuple(sorted(used)))
-        pack = self._pack
-        self.rows.extend(pack(values) for values in pending)
+    # -------------------------------------------------------------- snapshot
+    def _preserve(self) -> None:
+        """Before the first change since the last restore point, set the current rows aside.
 
-    def _normalizer(self, col: int) -> Callable[[Any], Any]:
-        kind, swagger_type, name = self.kinds[col], self.types[col], self.columns[col]
+        Rows are immutable tuples, so the working copy is a shallow copy of the row list (8 bytes a row);
+        indexes are copied because writes edit their id lists in place.
+        """
+        if self._saved is not None:
+            return
+        self._saved = _Saved(self.rows, self.ids, self.max_id, self.stored, self._indexes)
+        self.rows = list(self.rows)
+        self.ids = array("q", self.ids)
+        self._indexes = {col: {v: ids[:] for v, ids in built.items()} for col, built in self._indexes.items()}
 
-        def normalize(value: Any) -> Any:
-            return coerce_write(value, swagger_type, kind, name)
-
-        if kind is Kind.INT:
-            return lambda v: v if type(v) is int else normalize(v)
-        if kind is Kind.FLOAT:
-            return lambda v: v if type(v) is float else normalize(v)
-        if kind is Kind.STR:
-            return lambda v: v if type(v) is str else normalize(v)
-        if kind is Kind.BOOL:
-            return lambda v: v if type(v) is bool else normalize(v)
-        if kind is Kind.DATETIME:
-            naive_ok = not is_date_only(name)
-
-            def normalize_datetime(v: Any) -> Any:
-                # Fast paths for the forms seed data comes in: canonical strings (with or without the
-                # milliseconds) and naive UTC datetimes; anything else goes through the full parser.
-                if type(v) is str and v[10:11] == "T":
-                    if len(v) == 23 and v[19] == ".":
-                        return v
-                    if len(v) == 19 and v[13] == ":":
-                        return v + ".000"
-                if naive_ok and type(v) is datetime and v.tzinfo is None:
-                    return v.isoformat(timespec="milliseconds")
-                return normalize(v)
-
-            return normalize_datetime
-        return lambda v: v
-
-    def udf_tuple(self, udfs: Any) -> tuple | None:
-        """UDF ``[{name, value}]`` list → values aligned with ``udf_names`` (``None`` when all empty)."""
-        if not udfs or not self.udf_names:
-            return None
-        values: list[str | None] = [None] * len(self.udf_names)
-        found = False
-        positions, positions_ci = self.udf_positions, self.udf_index_ci
-        for item in udfs:
-            name = item.get("name")
-            pos = positions.get(name)
-            if pos is None:
-                pos = positions_ci.get(str(name).lower())
-                if pos is None:
-                    continue
-            value = item.get("value")
-            if value is not None:
-                values[pos] = value if type(value) is str else str(value)
-                found = True
-        return tuple(values) if found else None
+    def restore(self) -> bool:
+        """Undo every change since the data was loaded (or last restored); False when there was none."""
+        saved, self._saved = self._saved, None
+        if saved is None:
+            return False
+        self.rows, self.ids, self.max_id, self._indexes = saved.rows, saved.ids, saved.max_id, saved.indexes
+        if saved.stored != self.stored:
+            self._set_layout(saved.stored)
+        return True
 
     # ----------------------------------------------------------- materialise
     def udf_list(self, values: tuple | None) -> list[dict]:

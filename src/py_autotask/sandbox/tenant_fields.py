@@ -100,6 +100,21 @@ SERVER_SET = frozenset(
         "deletedDateTime",
     }
 )
+# Server-set fields that one entity lets a client write after all (docs: "Setting completedDate completes
+# the to-do").
+WRITABLE: dict[str, frozenset[str]] = {"CompanyToDos": frozenset({"completedDate"})}
+# What the server computes on every *Attachments entity (size, type and parent come from the upload).
+ATTACHMENT_COMPUTED = frozenset(
+    {
+        "attachDate",
+        "attachedByResourceID",
+        "attachedByContactID",
+        "fileSize",
+        "contentType",
+        "parentID",
+        "parentType",
+    }
+)
 READ_ONLY: dict[str, frozenset[str]] = {
     "Tickets": frozenset(
         {
@@ -259,6 +274,10 @@ REQUIRED: dict[str, frozenset[str]] = {
     "UserDefinedFieldListItems": frozenset({"udfFieldId", "valueForDisplay", "valueForExport"}),
     "UserDefinedFieldDefinitions": frozenset({"name", "udfType", "dataType"}),
     "TimeOffRequests": frozenset({"resourceID", "requestDate", "hours", "timeOffRequestType"}),
+    # actionType: the live AccountToDo capture (apigrate's README); the rest: the REST entity page.
+    "CompanyToDos": frozenset(
+        {"companyID", "actionType", "assignedToResourceID", "startDateTime", "endDateTime"}
+    ),
 }
 
 # Exact string lengths where Autotask's UI/docs state them; other strings follow _length_by_name().
@@ -303,6 +322,7 @@ LENGTHS: dict[str, dict[str, int]] = {
     "Opportunities": {"title": 128, "description": 2000},
     "ConfigurationItems": {"referenceTitle": 200, "referenceNumber": 50, "serialNumber": 100, "notes": 5000},
     "Appointments": {"title": 255, "description": 8000},
+    "CompanyToDos": {"activityDescription": 32000},  # live capture (apigrate's README), REST entity page
 }
 
 
@@ -349,6 +369,10 @@ def string_length(entity: str, field: str, swagger_type: str) -> int:
 
 def is_read_only(entity: str, field: str) -> bool:
     """True for fields the server sets (ids, audit stamps, numbers Autotask assigns)."""
+    if field in WRITABLE.get(entity, ()):
+        return False
+    if entity.endswith("Attachments") and field in ATTACHMENT_COMPUTED:
+        return True
     return field in SERVER_SET or field in READ_ONLY.get(entity, ())
 
 

@@ -366,6 +366,64 @@ LISTS: dict[str, list[Entry]] = {
         (None, "Long Service Leave", ""),
         (None, "Study Leave (retired)", "x"),
     ],
+    # New lists go last: every list draws its tenant-allocated ids from one seeded stream, in this order.
+    # CompanyToDos.actionType: "0" Opportunity Update and "1" Phone Call are system values in the live
+    # AccountToDo capture of apigrate/autotask-restapi's README; the rest are this tenant's own.
+    "todo.actionType": [
+        (0, "Opportunity Update", "s"),
+        (1, "Phone Call", "s"),
+        (2, "Meeting", "s"),
+        (3, "General Reminder", "s"),
+        (None, "Quarterly Business Review", ""),
+        (None, "Site Visit", ""),
+        (None, "Follow-up Email", ""),
+        (None, "Cold Call (retired)", "x"),
+    ],
+    # The parent kind of an attachment (parentType of every *Attachments entity and AttachmentInfo); the
+    # codes are the sandbox's (no public source lists Autotask's), the labels name the parent entity.
+    "attachment.parentType": [
+        (1, "Company", "s"),
+        (2, "Company Note", "s"),
+        (3, "Configuration Item", "s"),
+        (4, "Configuration Item Note", "s"),
+        (5, "Contract Note", "s"),
+        (6, "Document", "s"),
+        (7, "Expense Item", "s"),
+        (8, "Expense Report", "s"),
+        (9, "Knowledge Base Article", "s"),
+        (10, "Opportunity", "s"),
+        (11, "Project", "s"),
+        (12, "Project Note", "s"),
+        (13, "Resource", "s"),
+        (14, "Sales Order", "s"),
+        (15, "Task", "s"),
+        (16, "Task Note", "s"),
+        (17, "Ticket", "s"),
+        (18, "Ticket Note", "s"),
+        (19, "Time Entry", "s"),
+    ],
+}
+# Attachment entity -> the parentType label of its parent (AttachmentInfo indexes all of them).
+ATTACHMENT_PARENT_TYPES: dict[str, str] = {
+    "CompanyAttachments": "Company",
+    "CompanyNoteAttachments": "Company Note",
+    "ConfigurationItemAttachments": "Configuration Item",
+    "ConfigurationItemNoteAttachments": "Configuration Item Note",
+    "ContractNoteAttachments": "Contract Note",
+    "DocumentAttachments": "Document",
+    "ExpenseItemAttachments": "Expense Item",
+    "ExpenseReportAttachments": "Expense Report",
+    "ArticleAttachments": "Knowledge Base Article",
+    "OpportunityAttachments": "Opportunity",
+    "ProjectAttachments": "Project",
+    "ProjectNoteAttachments": "Project Note",
+    "ResourceAttachments": "Resource",
+    "SalesOrderAttachments": "Sales Order",
+    "TaskAttachments": "Task",
+    "TaskNoteAttachments": "Task Note",
+    "TicketAttachments": "Ticket",
+    "TicketNoteAttachments": "Ticket Note",
+    "TimeEntryAttachments": "Time Entry",
 }
 
 # Tenant-allocated values: "small" lists count up from a low number (issue types, SLAs ...), "big" lists
@@ -453,6 +511,10 @@ FIELD_LISTS: dict[tuple[str, str], str] = {
     ("DeletedTaskActivityLogs", "typeID"): "activityLog.type",
     ("TimeOffRequests", "status"): "timeOff.status",
     ("TimeOffRequests", "timeOffRequestType"): "timeOff.type",
+    ("CompanyToDos", "actionType"): "todo.actionType",
+    ("ResourceRoleQueues", "queueID"): "ticket.queue",
+    ("AttachmentInfo", "parentType"): "attachment.parentType",
+    **{(entity, "parentType"): "attachment.parentType" for entity in ATTACHMENT_PARENT_TYPES},
 }
 # Dependent picklists: field -> the field whose value each entry's parentValue holds.
 PARENT_FIELDS: dict[tuple[str, str], str] = {("Tickets", "subIssueType"): "issueType"}

@@ -13,7 +13,9 @@ and where each comes from:
 * missing or inactive reference — ``Reference value on field: {field} of type: {Type} does not exist or is
   invalid.`` (the "newer format" matched by n8n-nodes-autotask's inactive-entity helper; C-N8N #154);
 * entity rules in :data:`ENTITY_REQUIRED` and :class:`Validator` (ticket resource/role pair,
-  ContactGroup name uniqueness) with the live messages quoted in autotask-api.md §5.3.
+  ContactGroup name uniqueness) with the live messages quoted in autotask-api.md §5.3;
+* a time entry's role the resource does not hold — :data:`ROLE_NOT_HELD_MESSAGE` (live text, as third-party
+  clients quote it); a ticket without ``dueDateTime`` — :data:`REQUIRED_MESSAGES` (WYRE-AI/autotask-mcp#288).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ TIME_ENTRY_HOURS_MESSAGE = "Must have at least one of hoursWorked or startDateTi
 TICKET_RESOURCE_ROLE_MESSAGE = (
     "When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID."
 )
+# A time entry's role must be one its resource holds: a service-desk role (ResourceServiceDeskRoles) on a
+# ticket, a department role (ResourceRoleDepartments) otherwise; inactive associations do not count.
+ROLE_NOT_HELD_MESSAGE = (
+    "The specified AssignedResourceID and AssignedRoleID combination is not currently defined"
+)
+# Required fields whose live message is not the generic one. Tickets.dueDateTime is required unless the
+# ticket category supplies a due date (none of this tenant's do); live text from WYRE-AI/autotask-mcp#288.
+REQUIRED_MESSAGES = {("Tickets", "dueDateTime"): "dueDateTime is required.; on record number [0]."}
 
 
 @dataclass(frozen=True)
@@ -179,7 +189,10 @@ class Validator:
         for col in rules.required:
             if (full or col in sent) and _missing(row[col]):
                 name = rules.names[col]
-                if rules.is_lookup(col):
+                special = REQUIRED_MESSAGES.get((table.entity, name))
+                if special is not None:
+                    errors.append(special)
+                elif rules.is_lookup(col):
                     errors.append(f"Value does not reference an existing entity for {name} . ")
                 else:
                     errors.append(f"Value does not exist for the required field {name}.")
@@ -261,6 +274,8 @@ class Validator:
             window = start is not None and end is not None and row[start] is not None and row[end] is not None
             if hours is not None and not row[hours] and not window:
                 errors.append(TIME_ENTRY_HOURS_MESSAGE)
+        if table.entity == "TimeEntries":
+            errors.extend(self._time_entry_role(table, row, sent, full))
         if table.entity == "ContactGroups":
             name_col = table.column("name")
             if name_col is not None and (full or name_col in sent) and isinstance(row[name_col], str):
@@ -274,6 +289,33 @@ class Validator:
                         )
                         break
         return errors
+
+    def _time_entry_role(self, table: Table, row: list, sent: set[int], full: bool) -> list[str]:
+        resource, role, ticket = (table.column(n) for n in ("resourceID", "roleID", "ticketID"))
+        if resource is None or role is None or not (full or {resource, role, ticket} & sent):
+            return []
+        if row[resource] is None or row[role] is None:
+            return []
+        on_ticket = ticket is not None and row[ticket] is not None
+        held = self._held_roles("ResourceServiceDeskRoles" if on_ticket else "ResourceRoleDepartments")
+        if held is None or (row[resource], row[role]) in held:
+            return []
+        return [ROLE_NOT_HELD_MESSAGE]
+
+    def _held_roles(self, entity: str) -> set[tuple[Any, Any]] | None:
+        """Active (resourceID, roleID) pairs of a role-association table; None when it holds no rows."""
+        table = self.lookup(entity)
+        if table is None or not len(table):
+            return None  # a tenant without role data cannot refuse a role
+        cols = [table.column(n) for n in ("resourceID", "roleID", "isActive")]
+        if cols[0] is None or cols[1] is None:
+            return None
+        value = table.value
+        return {
+            (value(r, cols[0]), value(r, cols[1]))
+            for r in table.rows
+            if cols[2] is None or value(r, cols[2]) is not False
+        }
 
 
 def _text(value: Any) -> str:

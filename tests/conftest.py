@@ -14,6 +14,8 @@ seeded tenant with default limits, no faults, no latency and an empty request lo
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
     import httpx
 
     from py_autotask.sandbox import RunningServer, Sandbox
+
+# Clients built by tests cache zones and metadata on disk by default: keep that out of the user's real
+# cache directory (a test that needs a particular directory sets its own).
+os.environ.setdefault("AUTOTASK_CACHE_DIR", tempfile.mkdtemp(prefix="py-autotask-test-cache-"))
 
 # The origin in-process transports answer for (any host works; zoneInformation echoes it back).
 SANDBOX_BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"

@@ -24,7 +24,7 @@ from ._constants import LOGGER_NAME
 from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
 from ._core.config import env_settings
 from ._core.errors import map_httpx_errors, request_was_sent
-from ._core.flow import Flow, Reply, Send, request_flow, root_flow
+from ._core.flow import Flow, Join, Reply, Send, request_flow, root_flow
 from ._core.requests import build_request, display_url
 from ._core.retry import RetryPolicy, TransportFailure
 from ._core.runtime import Runtime
@@ -154,7 +154,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
 
     # -- the driver --------------------------------------------------------------------------------
     async def _run(self, flow: Flow) -> Any:
-        """Drive a flow: transmit its Sends, sleep its Sleeps, return its result."""
+        """Drive a flow: transmit its Sends, sleep its Sleeps, wait out its Joins, return its result."""
         result: Any = None
         try:
             while True:
@@ -164,6 +164,9 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
                     return stop.value
                 if isinstance(action, Send):
                     result = await self._transmit(action)
+                elif isinstance(action, Join):
+                    await action.flight.wait_async()
+                    result = None
                 else:
                     await self._sleep(action.seconds)
                     result = None

@@ -23,7 +23,7 @@ from ._constants import LOGGER_NAME
 from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
 from ._core.config import env_settings
 from ._core.errors import map_httpx_errors, request_was_sent
-from ._core.flow import Flow, Reply, Send, request_flow, root_flow
+from ._core.flow import Flow, Join, Reply, Send, request_flow, root_flow
 from ._core.requests import build_request, display_url
 from ._core.retry import RetryPolicy, TransportFailure
 from ._core.runtime import Runtime
@@ -159,7 +159,7 @@ class AutotaskClient(BaseClient, EntityAccessors):
 
     # -- the driver --------------------------------------------------------------------------------
     def _run(self, flow: Flow) -> Any:
-        """Drive a flow: transmit its Sends, sleep its Sleeps, return its result."""
+        """Drive a flow: transmit its Sends, sleep its Sleeps, wait out its Joins, return its result."""
         result: Any = None
         try:
             while True:
@@ -169,6 +169,9 @@ class AutotaskClient(BaseClient, EntityAccessors):
                     return stop.value
                 if isinstance(action, Send):
                     result = self._transmit(action)
+                elif isinstance(action, Join):
+                    action.flight.wait()
+                    result = None
                 else:
                     self._sleep(action.seconds)
                     result = None

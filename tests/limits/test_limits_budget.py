@@ -288,3 +288,22 @@ def test_alone_on_the_tenant_usage_settles_under_the_latency_step() -> None:
     assert max(windows) < 9_900  # pacing alone never reaches the stop mark
     late = windows[180:]
     assert all(4_300 <= n <= 4_700 for n in late)  # settles around TENANT_PACING_TARGET (45 %)
+
+
+def test_re_reads_while_waiting_never_take_the_tenant_to_100_percent() -> None:
+    clock = FakeClock()
+    budget = ThresholdBudget(clock=clock, threshold=300)
+    budget.observe(info(297, threshold=300))  # others hold the tenant at the stop mark (99 %)
+    reads = 0
+    for _ in range(30):  # half an hour of waiting at the stop mark, re-reading when the budget says so
+        assert budget.before_request(wait=True) == TENANT_RECHECK_SECONDS
+        clock.sleep(TENANT_RECHECK_SECONDS)
+        if budget.needs_refresh():
+            budget.record()  # the reading is a request: it counts, and Autotask counts it
+            reads += 1
+            budget.observe(info(297 + reads, threshold=300))
+    assert reads == 2 and budget.usage()["tenant_estimate"] == 299  # one short of 100 %, and no further
+    clock.sleep(3600)  # the reading went stale: the next one is allowed again
+    assert budget.needs_refresh()
+    budget.note_rate_limited(threshold_exceeded=True)  # at 100 % a read is refused, not counted: allowed
+    assert budget.needs_refresh()

@@ -3,7 +3,9 @@
 A flow yields *actions* and receives their results:
 - `Send(call, api_root)`  -> the driver transmits it (inside the endpoint's concurrency slot) and sends
   back a `Reply` or a `TransportFailure`;
-- `Sleep(seconds, reason)` -> the driver sleeps through its injectable sleep and sends back None.
+- `Sleep(seconds, reason)` -> the driver sleeps through its injectable sleep and sends back None;
+- `Join(flight)` -> the driver waits until another caller's fetch of the same thing (the zone, one
+  entity's metadata) has finished and sends back None (see `flights.py`).
 Everything else happens here, with no sockets and no sleeping, so both clients behave identically by
 construction: zone detection (cached), the hourly budget (pacing, ThresholdInformation reads), the
 circuit breaker, retry decisions, error mapping, re-detection after a 401 on a detected zone, and
@@ -33,12 +35,13 @@ from .._exceptions import (
 from ..cache import ZONE_TTL
 from .config import ClientConfig, api_url
 from .errors import make_status_error
+from .flights import Flight
 from .requests import Call
 from .retry import TransportFailure, decide
 from .runtime import Runtime
 from .zones import parse_zone, zone_lookup_call
 
-__all__ = ["Flow", "Reply", "Send", "Sleep", "cached_flow", "request_flow", "root_flow"]
+__all__ = ["Flow", "Join", "Reply", "Send", "Sleep", "cached_flow", "request_flow", "root_flow"]
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -62,6 +65,13 @@ class Sleep:
 
 
 @dataclasses.dataclass(frozen=True)
+class Join:
+    """Wait until `flight` (another caller's fetch of what this flow needs) has finished."""
+
+    flight: Flight
+
+
+@dataclasses.dataclass(frozen=True)
 class Reply:
     """An HTTP answer, fully read."""
 
@@ -72,15 +82,36 @@ class Reply:
     url: str
 
 
-Action = Send | Sleep
+Action = Send | Sleep | Join
 Flow = Generator[Action, Reply | TransportFailure | None, Any]
 
 
 def root_flow(config: ClientConfig, rt: Runtime) -> Flow:
-    """The versioned API root; detects the zone (cache first, then zoneInformation) when unknown."""
-    if rt.zone.api_root is not None:
-        return rt.zone.api_root
-    key = rt.zone_cache_key(config)
+    """The versioned API root; detects the zone (cache first, then zoneInformation) when unknown.
+
+    Callers that find the zone unknown while another one is detecting it wait for that detection.
+    """
+    while True:
+        root = rt.zone.api_root  # read once: another caller may forget the zone at any moment
+        if root is not None:
+            return root
+        key = rt.zone_cache_key(config)
+        flight, leader = rt.flights.begin(key)
+        if not leader:
+            yield Join(flight)
+            continue  # the leader's zone, or (if it failed) a detection of our own
+        ok = False
+        try:
+            # A leader that finished between our read and our begin() has set the zone already.
+            root = rt.zone.api_root or (yield from _detect_zone(config, rt, key))
+            ok = True
+        finally:
+            rt.flights.end(key, flight, ok=ok)
+        return root
+
+
+def _detect_zone(config: ClientConfig, rt: Runtime, key: str) -> Flow:
+    """The API root from the zone cache, or from zoneInformation (then cached)."""
     cached = rt.cache.get(key)
     if isinstance(cached, dict) and isinstance(cached.get("url"), str):
         zone = parse_zone(cached)
@@ -96,14 +127,34 @@ def root_flow(config: ClientConfig, rt: Runtime) -> Flow:
 
 
 def cached_flow(rt: Runtime, key: str, ttl: float, fetch: Callable[[], Flow], *, force: bool = False) -> Flow:
-    """A cached value, or `fetch()`'s result stored for `ttl` seconds; `force` skips the read."""
-    if not force:
-        hit = rt.cache.lookup(key)
-        if hit is not None:
-            return hit.value
-    value = yield from fetch()
-    rt.cache.set(key, value, ttl)
-    return value
+    """A cached value, or `fetch()`'s result stored for `ttl` seconds; `force` skips the read.
+
+    One caller fetches a key at a time; others asking meanwhile get its result (even with caching off).
+    """
+    while True:
+        if not force:
+            hit = rt.cache.lookup(key)
+            if hit is not None:
+                return hit.value
+        flight, leader = rt.flights.begin(key)
+        if not leader:
+            yield Join(flight)
+            if flight.ok:
+                return flight.value
+            continue  # the other fetch failed: try ourselves
+        ok, value = False, None
+        try:
+            # A leader that finished between our lookup and our begin() has cached the value already.
+            hit = None if force else rt.cache.lookup(key)
+            if hit is not None:
+                value = hit.value
+            else:
+                value = yield from fetch()
+                rt.cache.set(key, value, ttl)
+            ok = True
+            return value
+        finally:
+            rt.flights.end(key, flight, ok=ok, value=value)
 
 
 def _budget_flow(config: ClientConfig, rt: Runtime, root: str) -> Flow:

@@ -1,4 +1,4 @@
-"""The mutable state one client family shares: zone, limits, breaker, cache (no I/O here).
+"""The mutable state one client family shares: zone, limits, breaker, cache, fetches in flight (no I/O here).
 
 A client and every `with_options()` copy of it share one `Runtime`, so they count against the same
 per-endpoint slots and hourly budget, see one circuit state, and detect the zone once.
@@ -13,6 +13,7 @@ from typing import Any
 from ..cache import LayeredCache, tenant_namespace, zone_key
 from ..limits import CircuitBreaker, EndpointLimiter, ThresholdBudget
 from .config import ClientConfig, api_url
+from .flights import Flights
 from .zones import Zone, zone_for_url
 
 __all__ = ["Runtime", "ZoneState"]
@@ -56,6 +57,7 @@ class Runtime:
     budget: ThresholdBudget | None
     breaker: CircuitBreaker | None
     cache: LayeredCache
+    flights: Flights = dataclasses.field(default_factory=Flights)  # zone and metadata fetches in progress
 
     @classmethod
     def build(

@@ -24,7 +24,9 @@ The model, and why:
   `share=0.45` keeps our own usage under Autotask's 50 % latency step in every timeframe, the first too.
 * Stop: a request that would take us over our cap, or the tenant over `stop_mark` (99 %) of its
   threshold, is refused with `ThresholdBudgetExceeded` — or, with `wait=True`, delayed until the window
-  frees up (our oldest request ages out; for the tenant, until a fresh read is due).
+  frees up (our oldest request ages out; for the tenant, until a fresh read is due). The re-reads while
+  waiting count too, so none is made that would itself take the tenant to 100 %: at one request short
+  of the threshold the budget waits for its reading to go stale (one timeframe) instead.
 
 Nothing here sleeps or does I/O; `acquire()`/`aacquire()` are the two thin drivers that do.
 """
@@ -230,6 +232,11 @@ class ThresholdBudget:
                 hot = self._tenant_estimate(now) >= self.soft_mark * self._threshold
                 every = min(REFRESH_EVERY_REQUESTS_HOT, self._refresh_every) if hot else self._refresh_every
                 due = since >= every or (since > 0 and now - self._observed_at >= self._refresh_interval)
+            if due and self._observation_fresh(now) and self._tenant_estimate(now) == self._threshold - 1:
+                # The reading is a request too, and this one would take the tenant to 100 %: while waiting
+                # at the stop mark, re-reads would otherwise climb there one per recheck. Wait for the
+                # reading to go stale instead. (At or over 100 % a read is refused, not counted: allowed.)
+                due = False
             if due:
                 self._claimed_at = now
             return due

@@ -1,8 +1,8 @@
 """What happens to one row, as a sans-I/O generator: create, update, upsert or delete, with reconciliation.
 
 A row flow yields `Op`s (queries, writes, pauses), receives their results — or has the client's
-exception thrown into it — and returns `Done(result, state)`. The drivers (`engine.py`, `aengine.py`)
-execute the ops; the journal and the summary are kept by `job.py`.
+exception thrown into it — and returns `Done(result, state)`. `base.py` meters the ops and the drivers
+(`engine.py`, `aengine.py`) execute them; the journal and the summary are kept by `job.py`.
 
 Exactly-once rules, written here once:
 - A create that gets no answer (`AmbiguousWriteError`: timeout, reset or bare 5xx after sending) is

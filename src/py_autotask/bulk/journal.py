@@ -115,12 +115,18 @@ class Journal:
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(":memory:" if self.path is None else str(self.path), check_same_thread=False,
                                      isolation_level=None)
-        if self.path is not None:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
         self.resumed = False
-        self._bind_job(operation, entity, list(key))
+        try:
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(_SCHEMA)
+            self._bind_job(operation, entity, list(key))
+        except BaseException:
+            # The caller never gets the object to close, so a refused journal must not leak its connection
+            # (Python 3.13 reports that as a ResourceWarning).
+            self._conn.close()
+            raise
 
     def _bind_job(self, operation: str, entity: str, key: list[str]) -> None:
         row = self._conn.execute("SELECT operation, entity, match_key FROM job WHERE id = 1").fetchone()

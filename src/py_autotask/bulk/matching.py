@@ -35,9 +35,9 @@ _EXACT_TYPES = frozenset({"string", "integer", "long", "short", "byte", "boolean
 
 @dataclass(frozen=True)
 class Op:
-    """One API call a flow asks its driver to make (or a pause)."""
+    """One API call a flow asks its driver to make (or a pause); "fields"/"udfs" read the entity's metadata."""
 
-    kind: Literal["query", "create", "update", "delete", "sleep"]
+    kind: Literal["query", "create", "update", "delete", "sleep", "fields", "udfs"]
     entity: str = ""
     body: Mapping[str, Any] | None = None
     record_id: int | None = None

@@ -142,6 +142,20 @@ def test_clock_controls() -> None:
     assert clock.now() > datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-31T15:04:05.3Z", datetime(2024, 1, 31, 15, 4, 5, 300000, timezone.utc)),
+        ("2024-01-31T15:04:05.30", datetime(2024, 1, 31, 15, 4, 5, 300000, timezone.utc)),
+        ("2024-01-31T15:04:05.1234567Z", datetime(2024, 1, 31, 15, 4, 5, 123000, timezone.utc)),
+        ("2024-01-31T15:04:05+0200", datetime(2024, 1, 31, 13, 4, 5, tzinfo=timezone.utc)),
+        ("2024-01-31T15:04:05.307-05:30", datetime(2024, 1, 31, 20, 34, 5, 307000, timezone.utc)),
+    ],
+)
+def test_parse_when_accepts_any_fraction_and_offset_on_every_python(text: str, expected: datetime) -> None:
+    assert abs(parse_when(text) - expected).total_seconds() < 0.001
+
+
 def test_request_repr_hides_the_secret() -> None:
     from py_autotask.sandbox.handlers import WireRequest
 

@@ -11,6 +11,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
+from .values import parse_datetime
+
 
 class Clock:
     """UTC wall clock that runs in real time from a settable start and can be advanced or frozen."""
@@ -74,8 +76,13 @@ def to_wire(when: datetime) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """Parse an ISO-8601 string (with or without ``Z``/offset) into an aware UTC datetime."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    """Parse an ISO-8601 string (with or without ``Z``/offset, any fraction) into an aware UTC datetime."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        # Python 3.10's fromisoformat takes only 3- or 6-digit fractions and ``±HH:MM`` offsets; the write
+        # path's parser takes the other forms and returns the naive UTC wire string, which 3.10 does read.
+        value = datetime.fromisoformat(parse_datetime(text))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

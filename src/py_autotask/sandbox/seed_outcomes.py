@@ -38,7 +38,9 @@ def sla_results(ctx: SeedContext) -> Iterator[tuple]:
         elapsed = plan.end[i] - plan.create[i]
         met = bool(plan.sla_met[i])
         first, planned, resolved = (
-            round(response / HOUR, 2), round(min(elapsed, response * 2) / HOUR, 2), round(elapsed / HOUR, 2)
+            round(response / HOUR, 2),
+            round(min(elapsed, response * 2) / HOUR, 2),
+            round(elapsed / HOUR, 2),
         )
         # Elapsed hours repeat a lot: one shared float per distinct value
         first, planned, resolved = share(first, first), share(planned, planned), share(resolved, resolved)

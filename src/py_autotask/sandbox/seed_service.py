@@ -232,7 +232,7 @@ def tickets(ctx: SeedContext) -> Iterator[tuple]:
         if cause is not None or score is not None or reference is not None or follow is not None:
             udfs = (cause, score, reference, follow)
             udfs = udf_pool.setdefault(udfs, udfs)
-        yield (
+        yield (  # TICKET_COLUMNS order
             ids[i], number(t, seqs[i]), title, description, company_ids[company], state, pr, queue, issue,
             ticket_type, source, category, dt(t), last, last, due, estimated, False, False, 0.0, 1,
             sub_issue, creator_type, by_contact, maker, impersonator, last_resource, assignee, role,
@@ -326,8 +326,9 @@ def ticket_notes(ctx: SeedContext) -> Iterator[tuple]:
                 author = (people[res] if res >= 0 and rand() < 0.85 else resource_at(desk, rand, at)).id
                 if at >= api_hired and rand() < 0.02:
                     impersonator = api_id
-            yield (next_id, ticket_id, title, description, kind, pub, stamp, touched, by_contact, author,
-                   impersonator)  # fmt: skip
+            yield (  # NOTE_COLUMNS order
+                next_id, ticket_id, title, description, kind, pub, stamp, touched, by_contact, author, impersonator,
+            )  # fmt: skip
             next_id += 1
 
 
@@ -392,7 +393,7 @@ def time_entries(ctx: SeedContext) -> Iterator[tuple]:
             created = dt(min(now, finish + int(rand() * 20 * MINUTE)))
             billable = rand() > 0.1
             resource_id, role_id, code = staff[who]
-            yield (
+            yield (  # TIME_ENTRY_COLUMNS order
                 next_id, ticket_id, None, resource_id, role_id,
                 after_hours if 9 <= start // HOUR % 24 < 20 else code, ticket_time, day_of(start), dt(start),
                 dt(finish), hours, hours if billable else 0.0, 0.0, not billable, billable,
@@ -412,7 +413,7 @@ def time_entries(ctx: SeedContext) -> Iterator[tuple]:
             if finish > latest:
                 continue
             created = dt(min(now, finish + int(rand() * 20 * MINUTE)))
-            yield (
+            yield (  # TIME_ENTRY_COLUMNS order
                 next_id, None, work.task_ids[k], resource_id, role_id, project, task_time, day_of(at), dt(at),
                 dt(finish), hours, hours, 0.0, False, True, NOTES[int(rand() * n_notes)], created, created,
                 resource_id, False, None,

@@ -348,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             attachment_envelope=args.attachment_envelope,
         )
     )
+    sandbox.build_all()  # a served tenant answers every first query at full speed
     stop = threading.Event()
     # Both signals just end the serve loop (no KeyboardInterrupt racing the shutdown).
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -11,7 +11,8 @@ Per-value Python work is what made loading take minutes, so both paths avoid it:
   type than the column's — ``"True"`` for a boolean, a ``datetime`` — goes through ``coerce_write``).
 
 The physical layout of dict records is fixed from a first sample of rows (the columns they use); a later
-record that fills a new column widens the layout once, as a write does.
+record that fills a new column widens the layout once, as a write does. Equal values of dict records
+share one object (per column, and date-times within a record); a row source shares its own.
 """
 
 from __future__ import annotations
@@ -180,7 +181,9 @@ def _dict_rows(table: Table, records: Iterable[dict]) -> list[tuple]:
                 values[pos] = pool.setdefault(value, value)
         if shape.udf_pos is not None:
             udfs = _udf_values(table, values[shape.udf_pos])
-            values[shape.udf_pos] = udfs if udfs is None or udf_pool is None else udf_pool.setdefault(udfs, udfs)
+            values[shape.udf_pos] = (
+                udfs if udfs is None or udf_pool is None else udf_pool.setdefault(udfs, udfs)
+            )
         count += 1
         if not count & 1023:
             pools = [None if pool is None or len(pool) > POOL_LIMIT else pool for pool in pools]

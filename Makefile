@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint generate bench foreign clean
+.PHONY: install demo test lint generate bench foreign matrix clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ generate: $(STAMP)
 ## Third-party Autotask clients, unchanged, against the sandbox (installs PyPI/npm packages into /tmp).
 foreign: $(STAMP)
 	bash tests/foreign/run_all.sh
+
+## The test suite on every Python 3.10-3.13 found under pyenv (venvs in /tmp).
+matrix:
+	bash tools/test_matrix.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

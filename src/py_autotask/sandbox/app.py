@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -265,6 +266,7 @@ class Dispatcher:
         if req.path[: len(CONTROL_PREFIX)].lower() == CONTROL_PREFIX:
             return self.control_api(req)
         seen = _Seen()
+        arrived = time.perf_counter()
         with self.lock:
             try:
                 resp = self._pipeline(req, seen)
@@ -275,6 +277,11 @@ class Dispatcher:
                 resp = h.json_response({"Message": "An error has occurred."}, 500)
                 self.monitor.internal_errors += 1
             self.monitor.record(req, resp, seen)
+        if resp.delay_s > 0:
+            # Latency means "answered no sooner than arrival + latency", as a remote server's response
+            # time is: time spent queueing for the lock and handling counts towards it, rather than
+            # being added on top (which would cap concurrent clients below latency's own ceiling).
+            resp.delay_s = max(0.0, resp.delay_s - (time.perf_counter() - arrived))
         return resp
 
     def _pipeline(self, req: h.WireRequest, seen: _Seen) -> h.WireResponse:

@@ -1,0 +1,288 @@
+"""What every command shares: exit codes, error reporting, the app context (credentials, client, sandbox).
+
+Exit codes (one table, also printed in `py-autotask --help`):
+
+    0    success, all of it
+    1    unexpected error (a bug, or a local file problem); also: the `cli` extra is not installed
+    2    usage: bad option, unknown entity or field, unparsable filter (click's own code)
+    3    credentials missing or refused, or the API user lacks the permission
+    4    Autotask or the network failed a request (after the client's retries)
+    5    partial failure: the command finished but part of its work failed (see its summary)
+    6    limits: the hourly request threshold or our budget is used up, or a circuit is open —
+         try again later (an export continues with --resume)
+    130  interrupted (Ctrl-C or SIGTERM); an export continues with --resume
+
+Only click is imported at module level; httpx, rich and the client load when a command needs them, so
+`py-autotask --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    AutotaskError,
+    CircuitOpenError,
+    ConfigurationError,
+    PermissionDeniedError,
+    QuerySyntaxError,
+    RateLimitError,
+    ThresholdBudgetExceeded,
+    UnsupportedOperationError,
+    ValidationError,
+)
+from ._profiles import Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .._client import AutotaskClient
+
+__all__ = [
+    "EXIT_CODE_HELP",
+    "AppContext",
+    "CommandFailed",
+    "ExitCode",
+    "describe_error",
+    "exit_code_for",
+    "fail",
+    "pass_app",
+    "stderr_console",
+    "stdout_console",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """The process exit codes of every command (see the module docstring)."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTH = 3
+    API = 4
+    PARTIAL = 5
+    LIMIT = 6
+    INTERRUPTED = 130
+
+
+EXIT_CODE_HELP = (
+    "Exit codes: 0 success; 1 unexpected error; 2 usage (bad option, entity, field or filter); "
+    "3 credentials missing/refused or no permission; 4 Autotask or network error; "
+    "5 partial failure; 6 request threshold/budget used up (retry later, export: --resume); "
+    "130 interrupted (export: --resume)."
+)
+
+
+class CommandFailed(click.ClickException):
+    """A failure with a chosen exit code and one actionable line for stderr."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = int(exit_code)
+
+    def show(self, file: Any = None) -> None:
+        """Print `py-autotask: error: <message>` on stderr."""
+        click.echo(f"py-autotask: error: {self.format_message()}", err=True)
+
+
+def fail(message: str, exit_code: int = ExitCode.ERROR) -> NoReturn:
+    """Stop the command with `message` on stderr and `exit_code`."""
+    raise CommandFailed(message, exit_code)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code for an exception that ended a command."""
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    if isinstance(exc, (ConfigurationError, AuthenticationError, PermissionDeniedError)):
+        return ExitCode.AUTH
+    if isinstance(exc, (ThresholdBudgetExceeded, CircuitOpenError, RateLimitError)):
+        return ExitCode.LIMIT
+    if isinstance(exc, (QuerySyntaxError, UnsupportedOperationError, ValidationError)):
+        return ExitCode.USAGE
+    if isinstance(exc, (APIStatusError, APIConnectionError)):
+        return ExitCode.API
+    return ExitCode.ERROR
+
+
+_HINTS: list[tuple[type[BaseException], str]] = [
+    (AuthenticationError, "check the username, secret and integration code (options, AUTOTASK_* or --profile)"),
+    (PermissionDeniedError, "the API user's security level does not allow this"),
+    (ThresholdBudgetExceeded, "wait for the hourly window to roll over, then retry (export: --resume)"),
+    (RateLimitError, "Autotask is throttling this integration; retry later (export: --resume)"),
+    (CircuitOpenError, "the endpoint keeps failing; retry in a minute (export: --resume)"),
+    (APIConnectionError, "check the network and --base-url"),
+]
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for stderr: Autotask's own message where the API sent one, plus what to do about it."""
+    if isinstance(exc, APIStatusError):
+        message = exc.message or "(no message in the response body)"
+        text = f"Autotask answered {exc.status_code} to {exc.method} {_path_of(exc.url)}: {message}"
+    elif isinstance(exc, KeyboardInterrupt):
+        text = "interrupted"
+    elif isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.strerror or exc}: {exc.filename}"
+    else:
+        text = str(exc) or type(exc).__name__
+    for kind, hint in _HINTS:
+        if isinstance(exc, kind):
+            return f"{_one_line(text)} — {hint}"
+    return _one_line(text)
+
+
+def _path_of(url: str) -> str:
+    # The path names the entity and the operation; the host only makes the line longer.
+    marker = url.find("/V1.0/")
+    if marker < 0:
+        marker = url.lower().find("/v1.0/")
+    return url[marker:].split("?", 1)[0] if marker >= 0 else url
+
+
+def _one_line(text: str) -> str:
+    # A QuerySyntaxError carries a caret diagram on extra lines: keep it, it is the actionable part.
+    return text if "\n  " in text else " ".join(text.split())
+
+
+# --- consoles (rich loads on first use only) ---------------------------------------------------------
+
+
+def stderr_console() -> Console:
+    """A rich console on stderr (progress, tables of diagnostics, summaries)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    """A rich console on stdout (tables meant for a person at a terminal)."""
+    from rich.console import Console
+
+    # Piped, there is no terminal width to respect: a wide page beats cells cut off with "…".
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+# --- the context every command receives -------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class AppContext:
+    """The root options plus the lazily built client; closed when the command ends."""
+
+    options: dict[str, Any]
+    verbose: int = 0
+    _stack: contextlib.ExitStack = dataclasses.field(default_factory=contextlib.ExitStack)
+    _client: Any = None
+    _settings: Settings | None = None
+    sandbox: Any = None  # the embedded Sandbox when --sandbox is given
+
+    def close(self) -> None:
+        """Close the client and stop the embedded sandbox."""
+        self._stack.close()
+
+    def settings(self) -> Settings:
+        """Credentials and connection settings from options, environment, profile and keyring."""
+        if self._settings is None:
+            if self.options.get("sandbox"):
+                self._settings = self._start_sandbox()
+            else:
+                self._settings = resolve_settings(self.options, os.environ)
+        return self._settings
+
+    def client(self) -> AutotaskClient:
+        """The one AutotaskClient of this command (built on first use)."""
+        if self._client is None:
+            from .._client import AutotaskClient
+
+            settings = self.settings()
+            kwargs: dict[str, Any] = {
+                "username": settings.username,
+                "secret": settings.secret,
+                "integration_code": settings.integration_code,
+                "base_url": settings.base_url,
+                "impersonation_resource_id": settings.impersonation_resource_id,
+            }
+            if settings.transport is not None:
+                kwargs["transport"] = settings.transport
+            if settings.zone_lookup_url:
+                kwargs["zone_lookup_url"] = settings.zone_lookup_url
+            self._client = self._stack.enter_context(AutotaskClient(**kwargs))
+        return self._client
+
+    def _start_sandbox(self) -> Settings:
+        from ..sandbox import Sandbox, SandboxConfig
+
+        config = SandboxConfig(seed=int(self.options.get("sandbox_seed") or 1),
+                               tickets=int(self.options.get("sandbox_tickets") or 2000))
+        self.sandbox = Sandbox(config)
+        creds = self.sandbox.credentials
+        common = {"username": creds["username"], "secret": creds["secret"],
+                  "integration_code": creds["integration_code"], "source": "embedded sandbox"}
+        try:
+            import uvicorn  # noqa: F401  (only to learn whether a real loopback server is possible)
+        except ImportError:
+            # Without uvicorn the same sandbox answers in-process; commands behave the same.
+            return Settings(**common, base_url="http://sandbox.localhost/ATServicesRest/",
+                            transport=self.sandbox.transport())
+        server = self._stack.enter_context(self.sandbox.serve(host="127.0.0.1", port=0))
+        # The tenant is found through zoneInformation, as a real one is.
+        return Settings(**common, zone_lookup_url=server.zone_lookup_url)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@contextlib.contextmanager
+def reporting_errors(verbose: int) -> Iterator[None]:
+    """Turn any exception into one stderr line and the matching exit code (traceback with -v)."""
+    try:
+        yield
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except click.Abort:
+        click.echo("py-autotask: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("py-autotask: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader of stdout went away (`… | head`): stop quietly, and keep Python from complaining
+        # about the unflushed stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(ExitCode.ERROR)
+    except (AutotaskError, OSError) as exc:
+        _print_failure(exc, verbose)
+        sys.exit(exit_code_for(exc))
+    except Exception as exc:  # the last line of defence: one clear line instead of a bare traceback
+        _print_failure(exc, verbose, unexpected=True)
+        sys.exit(ExitCode.ERROR)
+
+
+def _print_failure(exc: BaseException, verbose: int, *, unexpected: bool = False) -> None:
+    if verbose:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    line = describe_error(exc)
+    if unexpected:
+        line = f"unexpected {type(exc).__name__}: {line}"
+        if not verbose:
+            line += " (run with -v for the traceback)"
+    click.echo(f"py-autotask: error: {line}", err=True)

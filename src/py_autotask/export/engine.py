@@ -1,0 +1,563 @@
+"""The export engine: entities → files, in parallel, exactly once, resumable and incremental.
+
+    engine = ExportEngine(client, ExportRequest(entities=["Tickets"], outputs={"Tickets": Path("t.csv")},
+                                                format="csv"))
+    summary = engine.run()
+
+Per entity: `count` gives the progress total; up to the endpoint's thread limit of workers fetch id
+ranges (`plan.RangeScheduler`: disjoint ranges, split while running so no worker idles); each page
+is one request `filter and id >= lo [and id < hi]` of up to 500 records in ascending id. One writer
+per entity (the thread that runs it) takes pages from a bounded queue — so memory stays bounded —
+and writes them in arrival order (each id once; within a range in id order), then checkpoints
+(`state.Checkpoint`). Several entities run at once, each on its own endpoint.
+
+Interrupted (Ctrl-C, SIGTERM, a failure) the partial output and its checkpoint stay; `resume=True`
+truncates the output back to the checkpoint and fetches only the ranges still pending.
+Incremental runs are described in `incremental.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .._catalog import load_catalog
+from .._exceptions import AutotaskError, QuerySyntaxError
+from . import incremental
+from .labels import LabelResolver, ReferenceCache
+from .plan import RangeScheduler, change_field
+from .progress import EntitySummary, ExportProgress, RunSummary
+from .sinks import FileSink, StdoutSink, open_sink
+from .state import Checkpoint, options_key
+from .writers import Column, columns_from_fields, flatten_udfs
+
+__all__ = ["ExportEngine", "ExportRequest"]
+
+log = logging.getLogger("py_autotask.export")
+
+PAGE_SIZE = 500
+_ORIGIN = -(2**63)  # the first range starts below any id Autotask can have
+
+
+@dataclasses.dataclass
+class ExportRequest:
+    """What to export and how; `outputs` maps each entity to its file (None = stdout)."""
+
+    entities: list[str]
+    outputs: dict[str, Path | None]
+    format: str
+    filter: Any = None  # string grammar, F expression or raw filter JSON
+    fields: list[str] | None = None
+    since: str | None = None  # ISO date/datetime on the entity's change field
+    until: str | None = None
+    labels: bool = False
+    resume: bool = False
+    incremental: bool = False
+    state_dir: Path | None = None  # default: <first output's directory>/.py-autotask
+    state_file: Path | None = None  # incremental watermarks; default <state_dir>/watermarks.json
+    workers: int | None = None  # per entity; default: the client's per-endpoint thread limit (3)
+    parallel_entities: int = 4
+    page_size: int = PAGE_SIZE
+    checkpoint_every: float = 1.0  # seconds between checkpoints (and always at the end)
+
+    def resolved_state_dir(self) -> Path:
+        """Where checkpoints (and by default watermarks) live."""
+        if self.state_dir is not None:
+            return self.state_dir
+        first = next((p for p in self.outputs.values() if p is not None), None)
+        return (first.parent if first is not None else Path(".")) / ".py-autotask"
+
+
+class _Stopped(Exception):
+    """Raised inside a worker when the run is being stopped."""
+
+
+class ExportEngine:
+    """Runs an ExportRequest against an AutotaskClient."""
+
+    def __init__(self, client: Any, request: ExportRequest, *, progress: ExportProgress | None = None,
+                 stop: threading.Event | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.request = request
+        self.progress = progress or ExportProgress(enabled=False)
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        self.catalog = load_catalog()
+        self.references = ReferenceCache(self._fetch_names)
+        self._requests = 0
+        self._requests_at_start: int | None = None
+        self._lock = threading.Lock()
+        self.warnings: list[str] = []
+
+    # -- accounting --------------------------------------------------------------------------------
+
+    def count_request(self, n: int = 1) -> None:
+        """Note requests this export sent (for the summary)."""
+        with self._lock:
+            self._requests += n
+
+    @property
+    def requests(self) -> int:
+        """Requests sent by this export (pages, counts, label look-ups, deletion logs)."""
+        return self._requests + self.references.requests
+
+    def warn(self, text: str) -> None:
+        """A warning for the summary (and the log)."""
+        log.warning("%s", text)
+        with self._lock:
+            self.warnings.append(text)
+
+    # -- the run -----------------------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        """Export every entity; returns the summary (failures are in it, not raised; Ctrl-C is raised)."""
+        started = self.clock()
+        usage = self._budget_usage()
+        self._requests_at_start = usage.get("requests_total") if usage else None
+        state_dir = self.request.resolved_state_dir()
+        marks = incremental.open_watermarks(self.request, state_dir) if self.request.incremental else None
+        jobs = [_EntityJob(self, name, state_dir, marks) for name in self.request.entities]
+        results: dict[str, EntitySummary] = {}
+        pending = list(jobs)
+        running: dict[threading.Thread, _EntityJob] = {}
+        interrupted = False
+        with self.progress:
+            try:
+                while pending or running:
+                    while pending and len(running) < max(1, self.request.parallel_entities) and not self.stop.is_set():
+                        job = pending.pop(0)
+                        thread = threading.Thread(target=job.run_safely, name=f"export-{job.entity}", daemon=True)
+                        running[thread] = job
+                        thread.start()
+                    if self.stop.is_set():
+                        pending.clear()
+                    for thread in list(running):
+                        thread.join(timeout=0.05)
+                        if not thread.is_alive():
+                            job = running.pop(thread)
+                            results[job.entity] = job.summary
+            except KeyboardInterrupt:
+                interrupted = True
+                self.stop.set()
+                for thread in running:
+                    thread.join()
+                for job in running.values():
+                    results[job.entity] = job.summary
+            if marks is not None and not interrupted:
+                incremental.export_deletion_logs(self, marks, results)
+        summaries = [results.get(j.entity) or EntitySummary(j.entity, "not started") for j in jobs]
+        if all(s.status in ("ok", "skipped") for s in summaries):
+            for job in jobs:
+                job.discard_checkpoint()
+            _remove_if_empty(state_dir / "checkpoints", state_dir)
+        threshold = self._threshold()
+        usage = self._budget_usage()
+        requests = self.requests
+        if usage and self._requests_at_start is not None:  # the client's own count includes retries
+            requests = int(usage["requests_total"]) - int(self._requests_at_start)
+        summary = RunSummary(summaries, self.clock() - started, requests, threshold)
+        if interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    def _budget_usage(self) -> dict[str, Any] | None:
+        budget = getattr(getattr(self.client, "runtime", None), "budget", None)
+        return budget.usage() if budget is not None else None
+
+    def _threshold(self) -> dict[str, Any] | None:
+        """The tenant's threshold usage: the client's budget estimate when it has read it lately, else a read."""
+        usage = self._budget_usage()
+        if usage and usage.get("observed_age_seconds") is not None:
+            return {"currentTimeframeRequestCount": usage["tenant_estimate"],
+                    "externalRequestThreshold": usage["threshold"],
+                    "requestThresholdTimeframe": round(usage["window_seconds"] / 60)}
+        try:
+            info = self.client.threshold_information()
+        except AutotaskError as exc:
+            log.info("threshold information unavailable: %s", exc)
+            return None
+        self.count_request()
+        return info if isinstance(info, dict) else None
+
+    def _fetch_names(self, entity: str, fields: Sequence[str], ids: list[int]) -> list[dict[str, Any]]:
+        flt = [{"op": "in", "field": "id", "value": ids}]
+        return self.client.entity(entity).query(flt, fields=["id", *fields], page_size=PAGE_SIZE).to_list()
+
+
+class _EntityJob:
+    """One entity's export: metadata → columns → count → workers and writer → files (and checkpoints)."""
+
+    def __init__(self, engine: ExportEngine, entity: str, state_dir: Path, marks: Any) -> None:
+        self.engine = engine
+        self.request = engine.request
+        self.entity = entity
+        self.output = self.request.outputs[entity]
+        self.marks = marks
+        self.summary = EntitySummary(entity, "running")
+        self.checkpoint_path = state_dir / "checkpoints" / f"{(self.output.name if self.output else entity)}.json"
+        self.error: BaseException | None = None
+        self._tracker: incremental.Tracker | None = None
+
+    def discard_checkpoint(self) -> None:
+        """Remove this entity's checkpoint (the whole run succeeded)."""
+        self.checkpoint_path.unlink(missing_ok=True)
+
+    def run_safely(self) -> None:
+        """Run, turning any failure into the summary (the engine reports, the CLI picks the exit code)."""
+        started = self.engine.clock()
+        try:
+            self.run()
+        except _Stopped:
+            self.summary.status = "interrupted"
+        except Exception as exc:  # one entity's failure must not stop the others; it is reported
+            log.debug("export of %s failed", self.entity, exc_info=True)
+            self.error = exc
+            self.summary.status = "failed"
+            self.summary.error = _describe(exc)
+            self.summary.exception = exc
+        finally:
+            self.summary.seconds = self.engine.clock() - started
+            self.engine.progress.finish(self.entity, self.summary.status)
+
+    # -- preparation -----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        ent = self.engine.client.entity(self.entity)
+        self.ent = ent
+        # Everything a page request needs comes from the catalogue, so the first pages, the count and the
+        # tenant's field metadata (needed only to write) are all fetched at the same time.
+        catalog_types: dict[str, str] = self.engine.catalog[self.entity].get("fields", {})
+        self.change = change_field(self.entity, catalog_types)
+        self.include = _include(self.request.fields, catalog_types)
+        self.plan = incremental.plan_entity(self, self.marks) if self.marks is not None else None
+        conditions = _base_filter(ent, self.request, self.change, catalog_types)
+        if self.plan is not None:
+            conditions += self.plan.conditions
+        self.conditions = conditions
+        key = options_key({"entity": self.entity, "format": self.request.format, "filter": conditions,
+                           "fields": self.request.fields, "labels": self.request.labels})
+        checkpoint = Checkpoint.load(self.checkpoint_path) if self.request.resume and self.output else None
+        if checkpoint is not None and checkpoint.key != key:
+            self.engine.warn(f"{self.entity}: the checkpoint was made with other options; starting over")
+            checkpoint = None
+        if checkpoint is not None and checkpoint.complete:
+            self.summary.status, self.summary.records, self.summary.mode = "skipped", checkpoint.rows, "done earlier"
+            self.summary.files = [checkpoint.output]
+            return
+        if checkpoint is None:
+            checkpoint = Checkpoint(self.checkpoint_path, self.entity, key, self.request.format, str(self.output), "",
+                                    [], [(_ORIGIN, None)], total=None)
+        else:
+            self.summary.mode = "resumed"
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"export-{self.entity}-meta") as pool:
+            self._export(checkpoint, pool)
+
+    def _prepare_columns(self, checkpoint: Checkpoint, fields: Future[Any], udfs: Future[Any] | None) -> None:
+        """Columns (and the label resolver) from the tenant's field metadata; a resume keeps its columns."""
+        metadata = fields.result()
+        self.engine.count_request()
+        types = {str(f["name"]): str(f.get("dataType") or "string") for f in metadata}
+        udf_names = [str(u["name"]) for u in udfs.result()] if udfs is not None else []
+        if udfs is not None:
+            self.engine.count_request()
+        columns, self.udf_names = _columns(self.request.fields, metadata, types, udf_names)
+        self.resolver = None
+        if self.request.labels:
+            self.resolver = LabelResolver(metadata, [c.name for c in columns], self.engine.catalog,
+                                          self.engine.references)
+            columns = _with_labels(columns, self.resolver.label_of)
+        if checkpoint.columns:
+            columns = _reorder(columns, checkpoint.columns)
+        checkpoint.columns = [c.name for c in columns]
+        self.columns = columns
+
+    # -- the parallel part ---------------------------------------------------------------------------
+
+    def _export(self, checkpoint: Checkpoint, pool: ThreadPoolExecutor) -> None:
+        request, engine = self.request, self.engine
+        scheduler = RangeScheduler(checkpoint.ranges, total=checkpoint.total, page_size=request.page_size,
+                                   already=checkpoint.rows)
+        workers = request.workers or _endpoint_limit(engine.client, self.entity)
+        pages: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=2 * workers)
+        abort = threading.Event()
+        self.ready = threading.Event()  # columns known: workers may shape rows
+        threads = [threading.Thread(target=self._worker, args=(scheduler, pages, abort), daemon=True,
+                                    name=f"export-{self.entity}-{n}") for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        # The first page goes out first (its ids start the partitioning), then the count, then the metadata.
+        count = pool.submit(self.ent.count, self.conditions) if checkpoint.total is None else None
+        fields = pool.submit(self.ent.fields)
+        udfs = pool.submit(self.ent.udfs) if self.engine.catalog[self.entity].get("hasUdfs") else None
+        sink: FileSink | StdoutSink | None = None
+        failure: BaseException | None = None
+        tracker = incremental.Tracker(self.change) if self.plan is not None else None
+        if tracker is not None:
+            tracker.restore(checkpoint.extra.get("tracker"))
+        self._tracker = tracker
+        alive = workers
+        try:
+            if count is not None:
+                checkpoint.total = count.result()
+                engine.count_request()
+                scheduler.set_total(checkpoint.total)
+            self._prepare_columns(checkpoint, fields, udfs)
+            self.ready.set()
+            sink = open_sink(request.format, self.output, self.columns, resume_bytes=checkpoint.bytes,
+                             resume_rows=checkpoint.rows)
+            if isinstance(sink, FileSink):
+                checkpoint.target = str(sink.target)
+            engine.progress.add(self.entity, checkpoint.total, completed=checkpoint.rows)
+            last_save = engine.clock()
+            while alive:
+                try:
+                    item = pages.get(timeout=0.1)
+                except queue.Empty:
+                    if engine.stop.is_set():
+                        abort.set()
+                        scheduler.fail()  # also wakes workers waiting for a range to split
+                    continue
+                kind = item[0]
+                if engine.stop.is_set():
+                    abort.set()  # pages still queued are not written: the resume fetches them again
+                    scheduler.fail()
+                    if kind in ("page", "raw"):
+                        continue
+                if kind == "exit":
+                    alive -= 1
+                elif kind == "error":
+                    failure = failure or item[1]
+                    abort.set()
+                    scheduler.fail()
+                elif kind in ("page", "raw"):
+                    if kind == "raw":
+                        _, rng, records, last_id, done = item
+                        rows, raw = self._shape(records)
+                    else:
+                        _, rng, rows, raw, last_id, done = item
+                    if rows:
+                        sink.write(rows)
+                    scheduler.written(rng, last_id, done)
+                    if tracker is not None:
+                        tracker.add(raw)
+                    engine.progress.advance(self.entity, len(rows))
+                    if self.output is not None and engine.clock() - last_save >= request.checkpoint_every:
+                        self._save(checkpoint, sink, scheduler)
+                        last_save = engine.clock()
+        except BaseException:
+            abort.set()
+            scheduler.fail()
+            self.ready.set()
+            _drain(pages, alive)
+            if sink is not None:
+                self._stop_sink(checkpoint, sink, scheduler)
+            raise
+        assert sink is not None
+        if failure is not None or engine.stop.is_set():
+            self._stop_sink(checkpoint, sink, scheduler)
+            if failure is not None:
+                raise failure
+            raise _Stopped
+        files = sink.close()
+        self.summary.records = sink.rows
+        self.summary.files = [str(f) for f in files] or ["-"]
+        self.summary.status = "ok"
+        if self.output is not None:
+            checkpoint.ranges, checkpoint.complete = [], True
+            checkpoint.bytes, checkpoint.rows = 0, sink.rows
+            checkpoint.save()
+        if self.plan is not None and tracker is not None:
+            incremental.finish_entity(self, self.plan, tracker, sink.rows)
+
+    def _save(self, checkpoint: Checkpoint, sink: FileSink | StdoutSink, scheduler: RangeScheduler) -> None:
+        checkpoint.bytes, checkpoint.rows = sink.position()
+        checkpoint.ranges = scheduler.pending()
+        if self._tracker is not None:
+            checkpoint.extra["tracker"] = self._tracker.snapshot()
+        checkpoint.save()
+
+    def _stop_sink(self, checkpoint: Checkpoint, sink: FileSink | StdoutSink, scheduler: RangeScheduler) -> None:
+        if self.output is not None:
+            self._save(checkpoint, sink, scheduler)
+        sink.abandon()
+        self.summary.records = sink.rows
+
+    def _worker(self, scheduler: RangeScheduler, pages: queue.Queue[tuple[Any, ...]], abort: threading.Event) -> None:
+        try:
+            while not abort.is_set():
+                rng = scheduler.acquire()
+                if rng is None:
+                    break
+                self._fetch_range(rng, scheduler, pages, abort)
+        except BaseException as exc:  # handed to the writer thread, which decides and reports
+            pages.put(("error", exc))
+        finally:
+            pages.put(("exit",))
+
+    def _fetch_range(self, rng: Any, scheduler: RangeScheduler, pages: queue.Queue[tuple[Any, ...]],
+                     abort: threading.Event) -> None:
+        size = self.request.page_size
+        while not abort.is_set():
+            lo, hi = scheduler.bounds(rng)
+            bounds = [] if lo == _ORIGIN else [{"op": "gte", "field": "id", "value": lo}]
+            if hi is not None:
+                bounds.append({"op": "lt", "field": "id", "value": hi})
+            try:
+                page = self.ent.query(self.conditions + bounds, fields=self.include, page_size=size).first_page()
+            except BaseException:
+                scheduler.release(rng)
+                raise
+            self.engine.count_request()
+            items = page.items
+            if any(items[i]["id"] > items[i + 1]["id"] for i in range(len(items) - 1)):
+                items = sorted(items, key=lambda r: r["id"])  # keyset paging needs ascending ids
+            keep, done = scheduler.fetched(rng, [int(r["id"]) for r in items], lo if lo != _ORIGIN else
+                                           (int(items[0]["id"]) if items else lo))
+            records = items[:keep]
+            last_id = int(records[-1]["id"]) if records else None
+            if self.request.labels:
+                # Label look-ups are requests: done here, in parallel, rather than in the writer.
+                self.ready.wait()  # rows are shaped with the columns from the field metadata
+                if abort.is_set():
+                    return
+                pages.put(("page", rng, *self._shape(records), last_id, done))
+            else:
+                pages.put(("raw", rng, records, last_id, done))  # the writer shapes them; we fetch on
+            if done:
+                return
+
+    def _shape(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        """(rows to write, records for the incremental tracker) from one page's records."""
+        if self.plan is not None:
+            records = incremental.skip_unchanged(self.plan, self.change, records)
+        if self.resolver is not None and records:
+            self.resolver.apply(records)
+        rows = [flatten_udfs(r, self.udf_names) for r in records] if self.udf_names else records
+        return rows, records if self.plan is not None else None
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _endpoint_limit(client: Any, entity: str) -> int:
+    """Workers per entity: the endpoint's thread limit, plus one when the client enforces that limit.
+
+    The extra worker only waits for a free slot in the client's limiter, so Autotask never sees more than
+    the limit in flight, but a slot is re-used the moment a response arrives, while the worker that got
+    it is still parsing — the requests stay back to back.
+    """
+    limiter = getattr(getattr(client, "runtime", None), "limiter", None)
+    if limiter is None:
+        return 3
+    return max(1, int(limiter.limit_for(entity))) + 1
+
+
+def _include(wanted: Sequence[str] | None, types: Mapping[str, str]) -> list[str] | None:
+    """IncludeFields for --fields (None: every field), checked against the catalogue before any request."""
+    if not wanted:
+        return None
+    by_lower = {n.lower(): n for n in types}
+    include = ["id"]  # the keyset needs ids even when the output does not show them
+    for name in wanted:
+        key = name.strip()
+        if key.lower().startswith("udf:"):
+            include.append(key[4:])
+        elif key.lower() in by_lower:
+            include.append(by_lower[key.lower()])
+        else:
+            close = difflib.get_close_matches(key, list(types), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise QuerySyntaxError(f"--fields: the entity has no field {key!r}{hint}")
+    return list(dict.fromkeys(include))
+
+
+def _columns(wanted: Sequence[str] | None, metadata: Sequence[Mapping[str, Any]], types: Mapping[str, str],
+             udf_names: Sequence[str]) -> tuple[list[Column], list[str]]:
+    """(columns, UDFs to flatten) from --fields or the field metadata (metadata order, then UDFs)."""
+    if not wanted:
+        return columns_from_fields({n: _column_type(t) for n, t in types.items()}, udf_names), list(udf_names)
+    by_lower = {n.lower(): n for n in types}
+    udf_lower = {n.lower(): n for n in udf_names}
+    columns: list[Column] = []
+    udfs: list[str] = []
+    for name in wanted:
+        key = name.strip()
+        if key.lower().startswith("udf:"):
+            if key[4:].lower() not in udf_lower:
+                raise QuerySyntaxError(f"--fields: no user-defined field {key[4:]!r} (UDFs: {', '.join(udf_names)})")
+            udfs.append(udf_lower[key[4:].lower()])
+            columns.append(Column("udf:" + udfs[-1]))
+        elif key.lower() in by_lower:
+            real = by_lower[key.lower()]
+            columns.append(Column(real, _column_type(types[real])))
+        else:
+            raise QuerySyntaxError(f"--fields: this tenant's {key!r} field is missing from the field metadata")
+    return columns, udfs
+
+
+def _column_type(data_type: str) -> str:
+    from .writers import DATA_TYPES
+
+    return data_type if data_type.lower() in DATA_TYPES else "string"
+
+
+def _with_labels(columns: list[Column], label_of: Mapping[str, str]) -> list[Column]:
+    out: list[Column] = []
+    for column in columns:
+        out.append(column)
+        if column.name in label_of:
+            out.append(Column(label_of[column.name], "string"))
+    return out
+
+
+def _reorder(columns: list[Column], names: Sequence[str]) -> list[Column]:
+    by_name = {c.name: c for c in columns}
+    return [by_name.get(n) or Column(n) for n in names]
+
+
+def _base_filter(ent: Any, request: ExportRequest, change: str | None, types: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The user's filter plus --since/--until, as Autotask filter JSON (without id bounds)."""
+    from .._datetime import format_datetime, parse_date_or_datetime
+    from ..query import build_filter
+
+    conditions: list[dict[str, Any]] = []
+    if request.filter not in (None, "", []):
+        conditions.extend(build_filter(request.filter, fields=types))
+    for value, op in ((request.since, "gte"), (request.until, "lt")):
+        if value is None:
+            continue
+        if change is None:
+            raise QuerySyntaxError(f"{ent.name} has no last-modified or creation date field for --since/--until")
+        conditions.append({"op": op, "field": change, "value": format_datetime(parse_date_or_datetime(value))})
+    return conditions
+
+
+def _drain(pages: queue.Queue[tuple[Any, ...]], alive: int) -> None:
+    """Take queued items until every worker has said "exit" (they may be blocked on a full queue)."""
+    while alive:
+        try:
+            if pages.get(timeout=5)[0] == "exit":
+                alive -= 1
+        except queue.Empty:
+            return
+
+
+def _remove_if_empty(*directories: Path) -> None:
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (watermarks, other checkpoints) or never created: keep it
+            return
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:300]

@@ -7,16 +7,19 @@ it for the first page); everything else is awaited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._entity import EntityBase, Method, Strategy
-from ._pagination import AsyncPaginator
+from ._core.flow import Flow
+from ._core.paging import Pager
+from ._core.requests import query_body
+from ._entity import EntityBase, Method, Strategy, _unusable_factory
+from ._pagination import AsyncPaginator, Page
 
 if TYPE_CHECKING:
     from ._async_client import AsyncAutotaskClient
 
-__all__ = ["AsyncEntity"]
+__all__ = ["AsyncEntity", "AsyncQueryPaginator"]
 
 R = TypeVar("R")
 
@@ -37,14 +40,18 @@ class AsyncEntity(EntityBase[R]):
         strategy: Strategy = "next_url",
         impersonate: int | None = None,
     ) -> AsyncPaginator[R]:
-        """Every record matching `filter` (F expression, filter string, or raw filter JSON), lazily."""
-        factory = self._pager_factory(filter, fields=fields, limit=limit, page_size=page_size, method=method,
-                                      strategy=strategy, impersonate=impersonate)
-        return AsyncPaginator(self._client, factory, f"{self.name} query")
+        """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
+        factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
+                                           method=method, strategy=strategy, impersonate=impersonate)
+        return AsyncQueryPaginator(self._client, factory, f"{self.name} query")
 
     async def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
-        """How many records match `filter` (`/query/count`)."""
+        """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
         return await self._client._run(self._count_flow(filter, impersonate))
+
+    async def build_filter(self, filter: Any) -> list[dict[str, Any]]:
+        """Autotask filter JSON for `filter`, picklist labels resolved (a metadata read only if one is used)."""
+        return query_body(await self._client._run(self._build_filter_flow(filter)))["filter"]
 
     async def get(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> R | None:
         """One record by id, or None if it does not exist."""
@@ -102,3 +109,23 @@ class AsyncEntity(EntityBase[R]):
     async def value(self, field: str, label: str) -> Any:
         """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
         return await self._client._run(self._value_flow(field, label))
+
+
+class AsyncQueryPaginator(AsyncPaginator[R]):
+    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names)."""
+
+    def __init__(self, client: AsyncAutotaskClient, pager_flow: Callable[[], Flow], description: str) -> None:
+        super().__init__(client, _unusable_factory, description)
+        self._pager_flow = pager_flow
+
+    async def iter_pages(self) -> AsyncIterator[Page]:
+        """Each page in turn, fetched when needed."""
+        pager: Pager = await self._client._run(self._pager_flow())
+        pages = AsyncPaginator(self._client, lambda: pager, self._description).iter_pages()
+        try:
+            async for page in pages:
+                yield page
+        finally:
+            await pages.aclose()  # type: ignore[attr-defined]
+
+    pages = iter_pages

@@ -11,35 +11,35 @@ Choices where Autotask leaves room:
 - Writes of child entities go to the parent route automatically; when neither `parent_id=` nor the
   payload's foreign key names the parent (e.g. `delete(note_id)`), one GET of the record finds it.
 - `impersonate=` on any call sends `ImpersonationResourceId` for that call only.
+- A string filter may name picklist entries by label (`status=Complete`, `priority in (High, Critical)`):
+  a word an integer picklist cannot take is looked up in the field metadata (one cached read, made only
+  then; numbers keep meaning values). Inactive entries' labels resolve too, so old records stay
+  reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
+  `_core/filter_labels.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from ._core.filter_labels import FilterJson, LabelsNeeded, filter_flow, plan_filter
 from ._core.flow import Flow, request_flow
 from ._core.paging import IdKeysetPager, NextUrlPager, Pager
 from ._core.requests import Call, get_fits, query_body, resolve_field_names, search_params
 from ._core.routes import EntitySpec, NeedsParent, Route, lookup_key
 from ._exceptions import NotFoundError, UnsupportedOperationError
 from ._metadata import find_field, label_for, metadata_flow, picklist_values, value_for
-from ._pagination import Paginator
+from ._pagination import Page, Paginator
 
 if TYPE_CHECKING:
     from ._client import AutotaskClient
 
-__all__ = ["Entity", "EntityBase"]
+__all__ = ["Entity", "EntityBase", "QueryPaginator"]
 
 R = TypeVar("R")
 Method = Literal["POST", "GET"]
 Strategy = Literal["next_url", "id_keyset"]
-
-
-def _build_filter(filter: Any, fields: Mapping[str, str]) -> list[dict[str, Any]]:
-    from .query import build_filter  # imported late: the query language is a sibling module
-
-    return build_filter(filter, fields=fields)
 
 
 class EntityBase(Generic[R]):
@@ -68,13 +68,19 @@ class EntityBase(Generic[R]):
     def _call(self, route: Route, kind: str, *, body: Any = None, impersonate: int | None = None) -> Call:
         return Call(route.method, route.path, kind=kind, endpoint=self.name, json=body, impersonate=impersonate)
 
-    def _filters(self, filter: Any) -> list[dict[str, Any]] | None:
-        if filter is None:
-            return None
-        return _build_filter(filter, self.spec.fields)
+    def _filter_plan(self, filter: Any) -> FilterJson | LabelsNeeded | None:
+        """The filter JSON, or the picklist labels it needs first (syntax errors raise here, without I/O)."""
+        return plan_filter(filter, self.spec.fields)
+
+    def _filter_flow(self, plan: FilterJson | LabelsNeeded | None) -> Flow:
+        """The filter JSON of a plan, reading the field metadata (cached) only when labels are needed."""
+        return filter_flow(plan, lambda: self._metadata_flow("fields", False), self.spec.fields)
+
+    def _build_filter_flow(self, filter: Any) -> Flow:
+        return self._filter_flow(self._filter_plan(filter))
 
     # -- reads -------------------------------------------------------------------------------------
-    def _pager_factory(
+    def _pager_flow_factory(
         self,
         filter: Any,
         *,
@@ -84,7 +90,8 @@ class EntityBase(Generic[R]):
         method: str,
         strategy: str,
         impersonate: int | None,
-    ) -> Callable[[], Pager]:
+    ) -> Callable[[], Flow]:
+        """Checks the arguments now; the flow it makes resolves filter labels, then returns the Pager."""
         method = method.upper()
         if method not in ("POST", "GET"):
             raise ValueError(f"method must be 'POST' or 'GET', not {method!r}")
@@ -96,18 +103,25 @@ class EntityBase(Generic[R]):
         if limit is not None and limit > 0 and strategy == "next_url":
             size = min(page_size or limit, limit, 500)  # no point fetching 500 rows for limit=10
         include = resolve_field_names(fields, self.spec.fields) if fields else None
-        body = query_body(self._filters(filter), include_fields=include, max_records=size)
-        route = self.spec.query_route(method)
-        if method == "GET" and not get_fits(route.path, body):
-            route = self.spec.query_route("POST")  # the URL would pass Autotask's ~2,000-char limit
-        if route.method == "GET":
-            first = Call("GET", route.path, kind="query", endpoint=self.name, params=search_params(body),
-                         impersonate=impersonate)
-        else:
-            first = self._call(route, "query", body=body, impersonate=impersonate)
-        if strategy == "id_keyset":
-            return lambda: IdKeysetPager(first, limit=limit, page_size=page_size)
-        return lambda: NextUrlPager(first, limit=limit)
+        query_body(None, max_records=size)  # a bad page size raises now, not at the first page
+        plan = self._filter_plan(filter)  # so does a bad filter; labels are looked up with the first page
+        asked = self.spec.query_route(method)  # and an entity that cannot be queried
+
+        def pager_flow() -> Flow:
+            body = query_body((yield from self._filter_flow(plan)), include_fields=include, max_records=size)
+            route = asked
+            if method == "GET" and not get_fits(route.path, body):
+                route = self.spec.query_route("POST")  # the URL would pass Autotask's ~2,000-char limit
+            if route.method == "GET":
+                first = Call("GET", route.path, kind="query", endpoint=self.name, params=search_params(body),
+                             impersonate=impersonate)
+            else:
+                first = self._call(route, "query", body=body, impersonate=impersonate)
+            if strategy == "id_keyset":
+                return IdKeysetPager(first, limit=limit, page_size=page_size)
+            return NextUrlPager(first, limit=limit)
+
+        return pager_flow
 
     def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Pager]:
         route = self.spec.children_route(parent_id)
@@ -116,7 +130,7 @@ class EntityBase(Generic[R]):
 
     def _count_flow(self, filter: Any, impersonate: int | None) -> Flow:
         route = self.spec.count_route()
-        body = query_body(self._filters(filter))
+        body = query_body((yield from self._build_filter_flow(filter)))
         if route.method == "GET":
             call = Call("GET", route.path, kind="count", endpoint=self.name, params=search_params(body),
                         impersonate=impersonate)
@@ -231,14 +245,18 @@ class Entity(EntityBase[R]):
         strategy: Strategy = "next_url",
         impersonate: int | None = None,
     ) -> Paginator[R]:
-        """Every record matching `filter` (F expression, filter string, or raw filter JSON), lazily."""
-        factory = self._pager_factory(filter, fields=fields, limit=limit, page_size=page_size, method=method,
-                                      strategy=strategy, impersonate=impersonate)
-        return Paginator(self._client, factory, f"{self.name} query")
+        """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
+        factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
+                                           method=method, strategy=strategy, impersonate=impersonate)
+        return QueryPaginator(self._client, factory, f"{self.name} query")
 
     def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
-        """How many records match `filter` (`/query/count`)."""
+        """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
         return self._client._run(self._count_flow(filter, impersonate))
+
+    def build_filter(self, filter: Any) -> list[dict[str, Any]]:
+        """Autotask filter JSON for `filter`, picklist labels resolved (a metadata read only if one is used)."""
+        return query_body(self._client._run(self._build_filter_flow(filter)))["filter"]
 
     def get(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> R | None:
         """One record by id, or None if it does not exist."""
@@ -296,6 +314,25 @@ class Entity(EntityBase[R]):
     def value(self, field: str, label: str) -> Any:
         """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
         return self._client._run(self._value_flow(field, label))
+
+
+class QueryPaginator(Paginator[R]):
+    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names)."""
+
+    def __init__(self, client: AutotaskClient, pager_flow: Callable[[], Flow], description: str) -> None:
+        super().__init__(client, _unusable_factory, description)
+        self._pager_flow = pager_flow
+
+    def iter_pages(self) -> Iterator[Page]:
+        """Each page in turn, fetched when needed."""
+        pager: Pager = self._client._run(self._pager_flow())
+        yield from Paginator(self._client, lambda: pager, self._description).iter_pages()
+
+    pages = iter_pages
+
+
+def _unusable_factory() -> Pager:
+    raise RuntimeError("a QueryPaginator makes its pager with its flow")
 
 
 def _single_item(payload: Any) -> dict[str, Any] | None:

@@ -5,6 +5,10 @@ the referenced records (companyID → the company's name), fetched with `id in (
 500 ids, only for ids not seen before, and kept in a bounded LRU cache shared by every entity of the
 run. The display name of a referenced record is chosen from its entity's fields: first + last name
 for people, else the first of `_NAME_FIELDS` the entity has.
+
+UDF list picklists get no label column: a record carries the list item's text itself
+(`{"name": "Customer Ranking", "value": "Golden"}`, autotask-api.md §UDFs), and the UDF metadata's
+picklist entries have value == label, so the `udf:<Name>` column already reads as the label.
 """
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""Picklist labels in command-line filters (`py-autotask count Tickets "status=Complete"`), over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from py_autotask._client import AutotaskClient
+from py_autotask.cli import main
+from py_autotask.cli._common import ExitCode
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Run:
+    """run(*args) -> (exit code, stdout, stderr), credentials from the environment."""
+    creds = sandbox_server.sandbox.credentials
+    monkeypatch.setenv("AUTOTASK_USERNAME", creds["username"])
+    monkeypatch.setenv("AUTOTASK_SECRET", creds["secret"])
+    monkeypatch.setenv("AUTOTASK_INTEGRATION_CODE", creds["integration_code"])
+    monkeypatch.setenv("AUTOTASK_BASE_URL", sandbox_server.base_url)
+    monkeypatch.setenv("AUTOTASK_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("AUTOTASK_PROFILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def client(sandbox_server: Any) -> Iterator[AutotaskClient]:
+    creds = sandbox_server.sandbox.credentials
+    with AutotaskClient(username=creds["username"], secret=creds["secret"], integration_code=creds["integration_code"],
+                        base_url=sandbox_server.base_url, cache=False) as c:
+        yield c
+
+
+def test_count_and_query_take_picklist_labels(cli: Run, client: AutotaskClient) -> None:
+    complete = client.tickets.value("status", "Complete")
+    expected = client.tickets.count(f"status={complete}")
+    code, out, _ = cli("count", "Tickets", "status=Complete")
+    assert code == 0 and int(out) == expected > 0
+    code, out, _ = cli("count", "Tickets", 'status="In Progress" or priority in (High, Critical)')
+    assert code == 0 and int(out) == client.tickets.count(
+        f"status={client.tickets.value('status', 'In Progress')} or priority in "
+        f"({client.tickets.value('priority', 'High')},{client.tickets.value('priority', 'Critical')})"
+    )
+    code, out, _ = cli("query", "Tickets", "status=complete", "--fields", "id,status", "--format", "json")
+    records = json.loads(out)
+    assert code == 0 and len(records) == expected and {r["status"] for r in records} == {complete}
+
+
+def test_unknown_label_is_a_usage_error_listing_the_labels(cli: Run) -> None:
+    code, out, err = cli("count", "Tickets", "status=Completed")
+    assert code == ExitCode.USAGE and out == ""
+    assert "neither a value nor a picklist label" in err and "Complete" in err and "In Progress" in err
+    code, _, err = cli("query", "Tickets", "priority=Urgent", "--format", "json")
+    assert code == ExitCode.USAGE and "High" in err

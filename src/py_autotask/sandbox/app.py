@@ -41,6 +41,8 @@ from .routing import (
 from .seed import generate
 from .specdata import load_models, load_routes
 from .store import Actor, Store
+from .webhook_delivery import WebhookDelivery
+from .webhooks import WebhookEvents
 
 if TYPE_CHECKING:
     from .seed import ApiUser
@@ -95,6 +97,15 @@ class SandboxConfig:
     attachment_window_bytes: int = 10_000_000
     attachment_window_s: float = 300.0
     attachment_lockout_s: float = 300.0
+    # Webhook callouts (webhooks.py, webhook_delivery.py): per-attempt timeout, retries after a failure
+    # with backoff_s * 2^n between them (Autotask's policy is not public, †), the bounded delivery queue,
+    # and whether URLs off loopback may be called.
+    webhooks: bool = True
+    webhook_timeout_s: float = 5.0
+    webhook_retries: int = 2
+    webhook_backoff_s: float = 0.2
+    webhook_queue_size: int = 1000
+    webhook_allow_remote: bool = False
 
     def __post_init__(self) -> None:
         self.faults = validate_rates(self.faults)
@@ -125,6 +136,10 @@ class SandboxState:
     seed: int = field(init=False)
     tickets: int = field(init=False)
     invoice_settings: dict[int, dict] = field(default_factory=dict)
+    webhooks: WebhookEvents = field(init=False)  # callouts of API writes (webhooks.py)
+
+    def __post_init__(self) -> None:
+        self.webhooks = WebhookEvents(self)
 
     def load(self, seed: int, tickets: int) -> None:
         """(Re)generate the tenant for ``seed`` with ``tickets`` tickets."""
@@ -469,6 +484,22 @@ class Sandbox:
             latency=Latency(cfg.latency_ms, cfg.jitter_ms, seed=cfg.fault_seed),
             threads=ThreadLimiter(cfg.thread_limit),
         )
+        if cfg.webhooks:
+            self.state.webhooks.delivery = WebhookDelivery(
+                self._record_webhook_error,
+                lambda: to_wire(self.clock.now()),
+                queue_size=cfg.webhook_queue_size,
+                timeout_s=cfg.webhook_timeout_s,
+                retries=cfg.webhook_retries,
+                backoff_s=cfg.webhook_backoff_s,
+                allow_remote=cfg.webhook_allow_remote,
+            )
+
+    def _record_webhook_error(self, row: dict, still_current: Callable[[], bool]) -> None:
+        # Under the dispatcher's lock, like every write; control.reset holds it while clearing deliveries.
+        with self.dispatcher.lock:
+            if still_current():
+                self.state.store.insert_system("WebhookEventErrorLogs", row)
 
     def _user(self, access: str) -> ApiUser:
         for user in self.state.users:

@@ -16,6 +16,7 @@ HTTP API (JSON in, JSON out):
                                           "threshold_latency_scale", "thread_limit", "max_url_length"}
     GET|DELETE /_sandbox/requests        the request log (``?limit=N``), or clear it
     GET  /_sandbox/credentials           the full and read-only API users' credentials
+    GET  /_sandbox/webhooks              recent webhook deliveries with status (``?limit=N``) and counts
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ class Control:
         self._sb.monitor.clear()
 
     def reset(self, *, data: bool | None = None) -> None:
-        """Back to the freshly seeded state: data, threshold usage, log, stats, clock, faults, latency.
+        """Back to the freshly seeded state: data, threshold usage, log, stats, clock, faults, latency,
+        webhook deliveries (pending callouts are dropped, a callout in flight is not recorded).
 
         Writes are undone from the store's restore point (each written table set its loaded rows aside),
         which takes milliseconds. ``data=True`` regenerates the tenant instead (after changing table rows
@@ -159,6 +161,9 @@ class Control:
             sb.dispatcher.threads.limit = cfg.thread_limit
             sb.dispatcher.max_url_length = cfg.max_url_length
             sb.monitor.clear()
+            state.webhooks.rules.clear()
+            if state.webhooks.delivery is not None:
+                state.webhooks.delivery.clear()
 
     def reseed(self, seed: int | None = None, tickets: int | None = None) -> None:
         """Generate a new tenant (later resets return to it); read ``sb.credentials`` again afterwards."""
@@ -228,9 +233,31 @@ class Control:
         doc["hourly_usage"] = {"current": t.current(), "threshold": t.limit, "window_s": t.window_s}
         doc["in_flight"] = sb.dispatcher.threads.in_flight()
         doc["clock"] = to_wire(sb.clock.now())
+        doc["webhooks"] = self.webhook_stats()
         with sb.dispatcher.lock:
             doc["rows"] = sb.state.store.stats()
         return doc
+
+    def webhook_stats(self) -> dict[str, Any]:
+        """Webhook callout counts: queued, delivered, failed, dropped, attempts, retries, pending, and
+        callouts not made (excluded resource, no callout fields, no subscribed field changed)."""
+        state = self._sb.state
+        delivery = state.webhooks.delivery
+        doc: dict[str, Any] = {"enabled": delivery is not None}
+        if delivery is not None:
+            doc.update(delivery.stats())
+        doc.update(state.webhooks.rules.counts)
+        return doc
+
+    def webhook_deliveries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Recent webhook deliveries, oldest first: guid, webhook, url, action, status, attempts, error."""
+        delivery = self._sb.state.webhooks.delivery
+        return [] if delivery is None else delivery.deliveries(limit)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until no webhook callout is queued or in flight; False on timeout."""
+        delivery = self._sb.state.webhooks.delivery
+        return True if delivery is None else delivery.wait_idle(timeout)
 
     # -- HTTP ----------------------------------------------------------------------------------------------
 
@@ -302,6 +329,10 @@ class Control:
             },
             ("DELETE", "requests"): lambda r, b: (self.clear_log(), {"cleared": True})[1],
             ("GET", "credentials"): lambda r, b: self.credentials(),
+            ("GET", "webhooks"): lambda r, b: {
+                "deliveries": self.webhook_deliveries(int(r.query["limit"]) if "limit" in r.query else None),
+                "stats": self.webhook_stats(),
+            },
         }
 
     def credentials(self) -> dict[str, dict[str, str]]:

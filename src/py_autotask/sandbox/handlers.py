@@ -339,15 +339,20 @@ class EntityHandlers:
         parent = self._parent(match)
         store = self.state.store
         op = {"create": store.create, "update": store.update, "replace": store.replace}[route.action]
-        return json_response({"itemId": op(route.entity, body, actor=actor, parent=parent)})
+        hooks = self.state.webhooks
+        before = hooks.snapshot(route.entity, None if route.action == "create" else _ci(body, "id"))
+        item_id = op(route.entity, body, actor=actor, parent=parent)
+        hooks.written(route.entity, route.action, item_id, before, actor)
+        return json_response({"itemId": item_id})
 
     def delete(self, req: WireRequest, match: Match, caller: Caller) -> WireResponse:
         """``DELETE /{Entity}/{id}`` (and the child form) → ``{"itemId": id}``."""
         self.state.auth.require_write(caller.user, "delete")
         actor = self.state.actor(caller)
-        deleted = self.state.store.delete(
-            match.route.entity, match.params["id"], actor=actor, parent=self._parent(match)
-        )
+        entity, hooks = match.route.entity, self.state.webhooks
+        before = hooks.snapshot(entity, match.params["id"])
+        deleted = self.state.store.delete(entity, match.params["id"], actor=actor, parent=self._parent(match))
+        hooks.written(entity, "delete", deleted, before, actor)
         return json_response({"itemId": deleted})
 
     def _parent(self, match: Match) -> tuple[str, int] | None:

@@ -25,6 +25,7 @@ from . import tenant_fields as rules
 from .tenant_captures import captured_entities, captured_fields
 from .tenant_picklists import FIELD_LISTS, PARENT_FIELDS, build_picklists
 from .tenant_udfs import UDF_DATA_TYPE_CODES, UDF_ENTITY_CODES, UdfDefinition, build_udfs, udf_field
+from .webhooks import WEBHOOK_TABLES, field_ids
 
 _QUERY_ACTIONS = frozenset({"queryGet", "queryPost", "countGet", "countPost"})
 _ACCESS_KINDS = ("create", "delete", "query", "update")
@@ -130,6 +131,7 @@ class TenantMetadata:
         tag = self.entity(entity)
         if tag not in self._fields:
             built = captured_fields(tag) if tag in captured_entities() else self._build_fields(tag)
+            self._webhook_field_lists(tag, built)
             self._fields[tag] = built
             self._by_name[tag] = {f["name"].lower(): f for f in built}
         return list(self._fields[tag])
@@ -152,6 +154,37 @@ class TenantMetadata:
         if found is None or not found["isReference"]:
             return None
         return self._legacy_to_tag.get(found["referenceEntityType"])
+
+    def _webhook_field_lists(self, tag: str, built: list[dict]) -> None:
+        """``fieldID`` of ``<Entity>WebhookFields`` and ``udfFieldID`` of ``…WebhookUdfFields`` are picklists
+        of the ids webhook callouts use (webhooks.field_ids; labels: the field's name capitalised, the
+        UDF's name), so a client can find the id of a field the way it would on a live tenant."""
+        watched = {hooks[:-1]: entity for entity, hooks in WEBHOOK_TABLES.items()}  # "TicketWebhook": ...
+        for suffix, column in (("Fields", "fieldID"), ("UdfFields", "udfFieldID")):
+            entity = watched.get(tag[: -len(suffix)]) if tag.endswith(suffix) else None
+            if entity is None:
+                continue
+            if column == "fieldID":
+                labels = {i: name[0].upper() + name[1:] for i, name in field_ids(self, entity).items()}
+            else:
+                labels = {d.id: d.name for d in self.udf_definitions(entity)}
+            values = [
+                {
+                    "value": str(value),
+                    "label": label,
+                    "isDefaultValue": False,
+                    "sortOrder": 0,
+                    "parentValue": "",
+                    "isActive": True,
+                    "isSystem": column == "fieldID",
+                }
+                for value, label in labels.items()
+            ]
+            for info in built:
+                if info["name"] == column:
+                    info.update(
+                        isPickList=True, picklistValues=values, isReference=False, referenceEntityType=""
+                    )
 
     def _build_fields(self, tag: str) -> list[dict]:
         model = self._models[tag]

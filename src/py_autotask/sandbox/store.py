@@ -327,6 +327,25 @@ class Store:
                 self._insert_raw(log_entity, record)
             return row[0]
 
+    def insert_system(self, entity: str, record: dict) -> int:
+        """Insert a row the server itself writes (a log entry): no validation, no audit fields."""
+        with self._lock:
+            return self._insert_raw(entity, record)
+
+    def set_system_fields(self, entity: str, record_id: int, values: dict[str, Any]) -> None:
+        """Set server-assigned fields of an existing record (read-only ones too), without validation."""
+        with self._lock:
+            table = self._table(entity)
+            pos = table.position(record_id)
+            if pos is None:
+                return
+            row = list(table.unpack(table.rows[pos]))
+            for name, value in values.items():
+                col = table.column(name)
+                if col is not None:
+                    row[col] = value
+            table.replace(pos, row)
+
     # --------------------------------------------------------------- helpers
     def _decode(self, table: Table, body: object) -> tuple[dict[int, Any], dict[int, str | None], list[str]]:
         """Body → (column -> stored value, UDF position -> value, errors); unknown properties ignored."""

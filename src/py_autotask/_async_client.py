@@ -181,7 +181,8 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
         try:
             async with slot:
                 with map_httpx_errors(request.method, shown):
-                    response = await self._http.send(request)
+                    # Per request too: a caller's own http_client may follow redirects (see AutotaskClient).
+                    response = await self._http.send(request, follow_redirects=False)
         except APIConnectionError as exc:
             log.debug("%s %s -> no answer: %s", request.method, shown, exc)
             return TransportFailure(exc, sent=request_was_sent(exc))

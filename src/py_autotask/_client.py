@@ -185,7 +185,9 @@ class AutotaskClient(BaseClient, EntityAccessors):
         slot = limiter.slot(str(request.url)) if limiter is not None else contextlib.nullcontext()
         try:
             with slot, map_httpx_errors(request.method, shown):
-                response = self._http.send(request)
+                # Per request too: a caller's own http_client may follow redirects, and httpx would carry
+                # the Secret/UserName/ApiIntegrationCode headers to the redirect's host.
+                response = self._http.send(request, follow_redirects=False)
         except APIConnectionError as exc:
             log.debug("%s %s -> no answer: %s", request.method, shown, exc)
             return TransportFailure(exc, sent=request_was_sent(exc))

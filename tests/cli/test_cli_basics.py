@@ -224,3 +224,22 @@ def test_sandbox_serve_passes_its_arguments_through(capsys: pytest.CaptureFixtur
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "--latency-ms" in out and "--tickets" in out
+
+
+def test_app_context_repr_hides_the_secret_option() -> None:
+    from py_autotask.cli._common import AppContext
+
+    app = AppContext(options={"username": "u@example.com", "secret": "s3cr3t-from-the-command-line",
+                              "integration_code": "CODE123"})
+    try:
+        assert "s3cr3t-from-the-command-line" not in repr(app)
+        assert "CODE123" not in repr(app)
+    finally:
+        app.close()
+
+
+def test_profile_reader_keeps_non_ascii_text_beside_escapes() -> None:
+    # Python 3.10 without tomli reads profile files with parse_toml_subset; a secret mixing non-ASCII
+    # characters with an escape must come out as tomllib reads it, not as mojibake.
+    text = 'secret = "p\u00e4ss\\\\w\u20acrd\\t!"\nname = "Z\u00fcrich"\n'
+    assert parse_toml_subset(text) == {"secret": "p\u00e4ss\\w\u20acrd\t!", "name": "Z\u00fcrich"}

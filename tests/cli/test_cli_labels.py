@@ -71,3 +71,14 @@ def test_unknown_label_is_a_usage_error_listing_the_labels(cli: Run) -> None:
     assert "neither a value nor a picklist label" in err and "Complete" in err and "In Progress" in err
     code, _, err = cli("query", "Tickets", "priority=Urgent", "--format", "json")
     assert code == ExitCode.USAGE and "High" in err
+
+
+def test_export_filter_takes_picklist_labels(cli: Run, client: AutotaskClient, tmp_path: Path) -> None:
+    complete = client.tickets.value("status", "Complete")
+    expected = {row["id"] for row in client.tickets.query(f"status={complete}", fields=["id"])}
+    out_file = tmp_path / "complete.ndjson"
+    code, _, err = cli("export", "Tickets", "--filter", "status=Complete", "-o", str(out_file), "--no-progress", "-q")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert {row["id"] for row in rows} == expected and expected
+    assert {row["status"] for row in rows} == {complete}

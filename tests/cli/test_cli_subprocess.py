@@ -107,3 +107,21 @@ def test_zero_configuration_sandbox(tmp_path: Path) -> None:
     result = subprocess.run(_cli("--sandbox", "--sandbox-tickets", "50", "test"), env=env, capture_output=True,
                             timeout=120)
     assert result.returncode == 0 and b"authenticated yes" in result.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_query_exits_130(sandbox_server: Any, tmp_path: Path, signum: int) -> None:
+    env = _env(sandbox_server, tmp_path)
+    sandbox_server.sandbox.control.set_latency(200)
+    process = subprocess.Popen(_cli("query", "Tickets", "--fields", "id", "--format", "ndjson"), env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None and process.stdout.readline()  # streaming: a page arrived
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        sandbox_server.sandbox.control.set_latency(0)
+    assert process.returncode == 130, err.decode()
+    assert b"interrupted" in err

@@ -112,6 +112,10 @@ def _has(text: str, needles: tuple[str, ...]) -> bool:
 def _status_class(status: int, errors: list[str], kind: str) -> type[APIStatusError]:
     """The exception class for one error answer; order matters (most specific evidence first)."""
     text = " ".join(errors).lower()
+    if 300 <= status < 400:
+        # Redirects are never followed (they could carry the credentials elsewhere), and repeating the
+        # request gets the same redirect: not retried, whatever the kind of call.
+        return APIStatusError
     if _has(text, _THREAD_LIMIT):
         return ThreadLimitError  # whatever the status: Autotask has sent it with non-429 codes
     if status == 429:
@@ -151,6 +155,9 @@ def make_status_error(
     """The one factory of status errors: status + Autotask's body -> the right exception class."""
     body = _parse(content)
     errors = extract_errors(body)
+    if 300 <= status < 400 and not errors:
+        where = (headers.get("location") or "(no Location)").split("?", 1)[0]
+        errors = [f"redirected to {where}; redirects are not followed"]
     cls = _status_class(status, errors, kind)
     return cls(
         status,

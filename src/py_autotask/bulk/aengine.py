@@ -9,13 +9,16 @@ differs: each row runs as an asyncio task, at most as many at once as the endpoi
 client's endpoint limiter (lowered by `Metering` on 429s) keeps the requests in flight within the limit.
 Leaving the loop early (break, cancellation) cancels the rows still running; a row cancelled after its
 write was journaled as sent is looked up on `--resume`, so cancellation can never cause a duplicate.
+
+The steps between calls are synchronous work — reading the input, validating, and committing the journal
+(SQLite, fsync'ed before every write leaves) — so they run in worker threads, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from .._exceptions import AutotaskError
 from .base import EngineBase, JobSteps, Lookups, RunBase, open_job
@@ -25,6 +28,28 @@ from .results import BulkSummary, RowResult
 from .validate import Operation
 
 __all__ = ["AsyncBulkEngine", "AsyncBulkRun"]
+
+T = TypeVar("T")
+_END = object()
+
+
+async def _off_loop(func: Callable[..., T], *args: Any) -> T:
+    """Run one synchronous step in a worker thread; if cancelled, let it finish before re-raising."""
+    future = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        # The step may be inside the flow (a journal commit): it must end before anyone closes the flow.
+        await asyncio.wait([future])
+        raise
+
+
+def _advance(flow: Flow, value: Any, error: AutotaskError | None) -> tuple[bool, Any]:
+    """One step of a flow: (True, its result) when it finished, else (False, the next op)."""
+    try:
+        return False, (flow.throw(error) if error is not None else flow.send(value))
+    except StopIteration as stop:  # a StopIteration cannot cross a future: hand back the value instead
+        return True, stop.value
 
 
 class AsyncBulkEngine(EngineBase["AsyncBulkRun"]):
@@ -62,7 +87,8 @@ class AsyncBulkRun(RunBase):
         self.summary = job.summary
         pending: dict[asyncio.Task[RowResult], RowTask] = {}
         try:
-            for step in job.steps(self._rows):
+            steps = job.steps(self._rows)
+            while (step := await _off_loop(next, steps, _END)) is not _END:
                 if isinstance(step, RowResult):
                     yield step
                 elif isinstance(step, Lookups):
@@ -77,7 +103,7 @@ class AsyncBulkRun(RunBase):
                     yield result
         finally:
             await self._cancel(job, pending)
-            job.close()
+            await _off_loop(job.close)
 
     async def _cancel(self, job: JobSteps, pending: dict[asyncio.Task[RowResult], RowTask]) -> None:
         """Cancel rows still running (the loop was left early); journal them as interrupted."""
@@ -87,7 +113,7 @@ class AsyncBulkRun(RunBase):
             await asyncio.gather(*pending, return_exceptions=True)
         for task, row_task in pending.items():
             if task.cancelled():
-                job.interrupted(row_task)
+                await _off_loop(job.interrupted, row_task)
 
     async def _collect(self, pending: dict[asyncio.Task[RowResult], RowTask]) -> list[RowResult]:
         done, _ = await asyncio.wait(list(pending), return_when=asyncio.FIRST_COMPLETED)
@@ -103,10 +129,9 @@ class AsyncBulkRun(RunBase):
         error: AutotaskError | None = None
         try:
             while True:
-                try:
-                    op = flow.throw(error) if error is not None else flow.send(value)
-                except StopIteration as stop:
-                    return stop.value
+                finished, op = await _off_loop(_advance, flow, value, error)
+                if finished:
+                    return op
                 value, error = None, None
                 try:
                     value = await self._engine._perform(op)

@@ -47,5 +47,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     verbose += args.count("--verbose")
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
+    import click
+
     with reporting_errors(verbose):
-        cli.main(args=args, prog_name="py-autotask", standalone_mode=True)
+        # Not click's standalone mode: it turns Ctrl-C and SIGTERM into "Aborted!" and exit code 1, while
+        # the table promises 130; `reporting_errors` maps click.Abort (what Ctrl-C becomes) to 130.
+        try:
+            result = cli.main(args=args, prog_name="py-autotask", standalone_mode=False)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

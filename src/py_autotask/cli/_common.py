@@ -183,7 +183,7 @@ def stdout_console() -> Console:
 class AppContext:
     """The root options plus the lazily built client; closed when the command ends."""
 
-    options: dict[str, Any]
+    options: dict[str, Any] = dataclasses.field(repr=False)  # holds --secret / --integration-code as typed
     verbose: int = 0
     _stack: contextlib.ExitStack = dataclasses.field(default_factory=contextlib.ExitStack)
     _client: Any = None

@@ -133,7 +133,10 @@ def _scalar(value: str, number: int) -> Any:
         if rest and not rest.startswith("#"):
             raise ValueError(f"line {number}: unexpected text after the string")
         body = value[1:end]
-        return body.encode().decode("unicode_escape") if quote == '"' and "\\" in body else body
+        if quote == '"' and "\\" in body:
+            # unicode_escape reads bytes as Latin-1: keep other characters as \u escapes it decodes back.
+            return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return body
     value = value.split("#", 1)[0].strip()
     if value in ("true", "false"):
         return value == "true"

@@ -84,12 +84,14 @@ class ExportEngine:
     """Runs an ExportRequest against an AutotaskClient."""
 
     def __init__(self, client: Any, request: ExportRequest, *, progress: ExportProgress | None = None,
-                 stop: threading.Event | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 stop: threading.Event | None = None, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.request = request
         self.progress = progress or ExportProgress(enabled=False)
         self.stop = stop or threading.Event()
         self.clock = clock
+        self.wall_clock = wall_clock  # epoch seconds: a resumed run measures from its first part's start
         self.catalog = load_catalog()
         self.references = ReferenceCache(self._fetch_names)
         self._requests = 0
@@ -238,7 +240,10 @@ class _EntityJob:
         self.change = change_field(self.entity, catalog_types)
         self.include = _include(self.request.fields, catalog_types)
         self.plan = incremental.plan_entity(self, self.marks) if self.marks is not None else None
-        conditions = _base_filter(ent, self.request, self.change, catalog_types)
+        if self.plan is not None and self.include is not None and self.change and self.change not in self.include:
+            # The watermark is read from the change field: fetched even when --fields leaves it out.
+            self.include.append(self.change)
+        conditions = _base_filter(ent, self.request, self.change)
         if self.plan is not None:
             conditions += self.plan.conditions
         self.conditions = conditions
@@ -299,7 +304,8 @@ class _EntityJob:
         udfs = pool.submit(self.ent.udfs) if self.engine.catalog[self.entity].get("hasUdfs") else None
         sink: FileSink | StdoutSink | None = None
         failure: BaseException | None = None
-        tracker = incremental.Tracker(self.change) if self.plan is not None else None
+        tracker = (incremental.Tracker(self.change, started_at=engine.wall_clock())
+                   if self.plan is not None else None)
         if tracker is not None:
             tracker.restore(checkpoint.extra.get("tracker"))
         self._tracker = tracker
@@ -523,14 +529,14 @@ def _reorder(columns: list[Column], names: Sequence[str]) -> list[Column]:
     return [by_name.get(n) or Column(n) for n in names]
 
 
-def _base_filter(ent: Any, request: ExportRequest, change: str | None, types: Mapping[str, str]) -> list[dict[str, Any]]:
+def _base_filter(ent: Any, request: ExportRequest, change: str | None) -> list[dict[str, Any]]:
     """The user's filter plus --since/--until, as Autotask filter JSON (without id bounds)."""
     from .._datetime import format_datetime, parse_date_or_datetime
-    from ..query import build_filter
 
     conditions: list[dict[str, Any]] = []
     if request.filter not in (None, "", []):
-        conditions.extend(build_filter(request.filter, fields=types))
+        # Through the entity, so picklist labels (status=Complete) resolve from its cached metadata.
+        conditions.extend(ent.build_filter(request.filter))
     for value, op in ((request.since, "gte"), (request.until, "lt")):
         if value is None:
             continue

@@ -74,8 +74,11 @@ def plan_entity(job: Any, marks: Watermarks) -> EntityPlan:
 class Tracker:
     """Follows the change values and ids written in this run (bounded memory)."""
 
-    def __init__(self, change: str | None) -> None:
+    def __init__(self, change: str | None, *, started_at: float | None = None) -> None:
         self.change = change
+        # Epoch seconds when this run first started; a resume keeps the interrupted part's value, so the
+        # next run's overlap window also covers changes made between the parts.
+        self.started_at = started_at
         self.max_ms: int | None = None
         self.max_id: int | None = None
         self.recent: dict[str, int] = {}
@@ -99,13 +102,15 @@ class Tracker:
 
     def snapshot(self) -> dict[str, Any]:
         """What a checkpoint keeps, so a resumed run still knows the highest values of its first part."""
-        return {"max_ms": self.max_ms, "max_id": self.max_id}
+        return {"max_ms": self.max_ms, "max_id": self.max_id, "started_at": self.started_at}
 
     def restore(self, saved: Mapping[str, Any] | None) -> None:
         """Continue from a checkpoint's snapshot (the ids seen before it are not kept: at worst the next
         incremental run repeats some of them)."""
         if saved:
             self.max_ms, self.max_id = saved.get("max_ms"), saved.get("max_id")
+            if saved.get("started_at") is not None:
+                self.started_at = float(saved["started_at"])
 
     def _shrink(self) -> None:
         # Keep the newest values: the window that matters ends at the maximum.
@@ -142,7 +147,11 @@ def finish_entity(job: Any, plan: EntityPlan, tracker: Tracker, rows: int) -> No
     """Advance the entity's watermark after its output is complete."""
     marks: Watermarks = job.marks
     previous = marks.get(job.entity)
-    overlap = job.engine.clock() - plan.started + OVERLAP_MARGIN_S
+    duration = job.engine.clock() - plan.started
+    if tracker.started_at is not None:
+        # A resumed run: records its first part wrote may have changed before this part began.
+        duration = max(duration, job.engine.wall_clock() - tracker.started_at)
+    overlap = duration + OVERLAP_MARGIN_S
     if plan.mode == "snapshot":
         mark = EntityWatermark(field=None, max_id=tracker.max_id, last_run=_now(), records=rows)
     elif tracker.max_ms is None and previous is not None:

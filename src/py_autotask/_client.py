@@ -23,7 +23,7 @@ from ._constants import LOGGER_NAME
 from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
 from ._core.config import env_settings
 from ._core.errors import map_httpx_errors, request_was_sent
-from ._core.flow import Flow, Join, Reply, Send, request_flow, root_flow
+from ._core.flow import Blocking, Flow, Join, Reply, Send, request_flow, root_flow
 from ._core.requests import build_request, display_url
 from ._core.retry import RetryPolicy, TransportFailure
 from ._core.runtime import Runtime
@@ -129,9 +129,7 @@ class AutotaskClient(BaseClient, EntityAccessors):
     # -- client-level calls ------------------------------------------------------------------------
     def detect_zone(self, *, force: bool = False) -> Zone:
         """The tenant's zone (detected via zoneInformation unless a base URL was configured)."""
-        if force and self._runtime.zone.invalidate():
-            self._runtime.cache.delete(self._runtime.zone_cache_key(self._config))
-        self._run(root_flow(self._config, self._runtime))
+        self._run(root_flow(self._config, self._runtime, force=force))
         zone = self._runtime.zone.zone
         assert zone is not None
         return zone
@@ -159,22 +157,27 @@ class AutotaskClient(BaseClient, EntityAccessors):
 
     # -- the driver --------------------------------------------------------------------------------
     def _run(self, flow: Flow) -> Any:
-        """Drive a flow: transmit its Sends, sleep its Sleeps, wait out its Joins, return its result."""
+        """Drive a flow: transmit Sends, sleep Sleeps, wait out Joins, run Blockings inline."""
         result: Any = None
+        error: Exception | None = None
         try:
             while True:
                 try:
-                    action = flow.send(result)
+                    action = flow.send(result) if error is None else flow.throw(error)
                 except StopIteration as stop:
                     return stop.value
+                result, error = None, None
                 if isinstance(action, Send):
                     result = self._transmit(action)
+                elif isinstance(action, Blocking):
+                    try:
+                        result = action.fn()
+                    except Exception as exc:  # the flow decides what a failed cache call means
+                        error = exc
                 elif isinstance(action, Join):
                     action.flight.wait()
-                    result = None
                 else:
                     self._sleep(action.seconds)
-                    result = None
         finally:
             flow.close()
 

@@ -11,41 +11,7 @@ from typing import Any
 import pytest
 
 from py_autotask._client import AutotaskClient
-from py_autotask.cli import main
 from py_autotask.cli._common import ExitCode
-
-
-@pytest.fixture
-def cli(sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """run(*args) -> (exit code, stdout, stderr), credentials from the environment."""
-    creds = sandbox_server.sandbox.credentials
-    monkeypatch.setenv("AUTOTASK_USERNAME", creds["username"])
-    monkeypatch.setenv("AUTOTASK_SECRET", creds["secret"])
-    monkeypatch.setenv("AUTOTASK_INTEGRATION_CODE", creds["integration_code"])
-    monkeypatch.setenv("AUTOTASK_BASE_URL", sandbox_server.base_url)
-    monkeypatch.setenv("AUTOTASK_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.delenv("AUTOTASK_PROFILE", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-@pytest.fixture
-def client(sandbox_server: Any) -> Any:
-    creds = sandbox_server.sandbox.credentials
-    with AutotaskClient(username=creds["username"], secret=creds["secret"], integration_code=creds["integration_code"],
-                        base_url=sandbox_server.base_url, cache=False) as c:
-        yield c
 
 
 def test_count(cli: Any, client: AutotaskClient) -> None:

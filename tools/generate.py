@@ -13,6 +13,7 @@ Outputs:
     src/py_autotask/_catalog/zones.json     the 22 known Autotask zones (name -> API root)
     src/py_autotask/sandbox/spec/routes.json every swagger operation, classified by action
     src/py_autotask/sandbox/spec/models.json entity models: field -> swagger type[:format]
+    src/py_autotask/sandbox/spec/field-captures.json real entityInformation/fields captures
 """
 
 from __future__ import annotations
@@ -294,6 +295,7 @@ def build_accessors(catalog: dict) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "from collections.abc import Callable",
         "from typing import TYPE_CHECKING, Any",
         "",
         "if TYPE_CHECKING:",
@@ -312,8 +314,8 @@ def build_accessors(catalog: dict) -> str:
             "",
             "    __slots__ = ()",
             "",
-            "    def _entity_accessor(self, name: str) -> Any:",
-            "        raise NotImplementedError",
+            "    # provided by the client class this is mixed into (BaseClient._entity_accessor)",
+            "    _entity_accessor: Callable[[str], Any]",
         ]
         for ent in catalog["entities"]:
             if ent["attr"] in CLIENT_RESERVED:
@@ -404,6 +406,14 @@ def build_sandbox_models(entities: list[dict], models: dict, catalog: dict) -> d
     return {"_generated": HEADER, "entities": out}
 
 
+def build_field_captures() -> dict:
+    """The real entityInformation/fields captures in spec/field-metadata, served verbatim by the sandbox."""
+    captures = {}
+    for path in sorted((SPEC / "field-metadata").glob("*.entityInformation.fields.json")):
+        captures[path.name.split(".", 1)[0]] = json.loads(path.read_text())["fields"]
+    return {"_generated": HEADER, "entities": captures}
+
+
 def dumps(obj: dict) -> str:
     return json.dumps(obj, indent=1, sort_keys=False) + "\n"
 
@@ -422,6 +432,7 @@ def main() -> int:
         CLIENT_OUT / "zones.json": dumps(build_zones()),
         SANDBOX_OUT / "routes.json": dumps(build_routes(entities, ops)),
         SANDBOX_OUT / "models.json": dumps(build_sandbox_models(entities, models, catalog)),
+        SANDBOX_OUT / "field-captures.json": dumps(build_field_captures()),
     }
     stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
     if args.check:

@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["load_models", "load_routes"]
+__all__ = ["load_field_captures", "load_models", "load_routes"]
 
 _PACKAGE = "py_autotask.sandbox"
 
@@ -28,3 +28,9 @@ def load_routes() -> list[dict]:
 def load_models() -> dict[str, dict]:
     """Per entity tag: model, collection, legacy, hasUdfs, fields{name: swaggerType}, parentFields."""
     return dict(_read_json("models.json")["entities"])
+
+
+@functools.cache
+def load_field_captures() -> dict[str, list[dict]]:
+    """Per entity tag: a real ``entityInformation/fields`` capture (spec/field-metadata), verbatim."""
+    return dict(_read_json("field-captures.json")["entities"])

@@ -6,6 +6,7 @@ informs editors and type checkers (records are plain dicts at run time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ class EntityAccessors:
 
     __slots__ = ()
 
-    def _entity_accessor(self, name: str) -> Any:
-        raise NotImplementedError
+    # provided by the client class this is mixed into (BaseClient._entity_accessor)
+    _entity_accessor: Callable[[str], Any]
 
     @property
     def account_invoice_settings(self) -> Entity[t.AccountInvoiceSettingsRecord]:
@@ -1235,8 +1236,8 @@ class AsyncEntityAccessors:
 
     __slots__ = ()
 
-    def _entity_accessor(self, name: str) -> Any:
-        raise NotImplementedError
+    # provided by the client class this is mixed into (BaseClient._entity_accessor)
+    _entity_accessor: Callable[[str], Any]
 
     @property
     def account_invoice_settings(self) -> AsyncEntity[t.AccountInvoiceSettingsRecord]:

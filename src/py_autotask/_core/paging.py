@@ -10,6 +10,7 @@ Both stop at `limit` records and never hold more than one page.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
@@ -48,7 +49,7 @@ def page_from_payload(payload: Any) -> Page:
     return Page(list(payload["items"]), dict(details) if isinstance(details, dict) else {})
 
 
-class Pager:
+class Pager(abc.ABC):
     """Common state: the `limit` countdown and whether the query is finished."""
 
     def __init__(self, limit: int | None) -> None:
@@ -58,13 +59,13 @@ class Pager:
         self.done = limit == 0
         self.pages_fetched = 0
 
+    @abc.abstractmethod
     def next_call(self) -> Call | None:
         """The request for the next page, or None when the query is finished."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def feed(self, payload: Any) -> Page:
         """Take one page's response body; returns the page (cut to `limit`) and advances the state."""
-        raise NotImplementedError
 
     def _trim(self, page: Page) -> Page:
         self.pages_fetched += 1

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,82 +11,18 @@ import pytest
 
 from py_autotask.cache import DiskLayer, LayeredCache, MemoryLayer, RedisLayer, cache_from_env
 
+from .._redis import REDIS_SERVER, RedisServer, free_port
+
 redis = pytest.importorskip("redis", reason="the optional 'redis' package is not installed")
 
-REDIS_SERVER = shutil.which("redis-server")
 PASSWORD = "redis-pass-do-not-log-7f3a"
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server binary not found on PATH")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throw-away redis-server on a free loopback port, which tests may stop and start again."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        assert REDIS_SERVER is not None
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--requirepass",
-                PASSWORD,
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(host="127.0.0.1", port=self.port, password=PASSWORD, socket_connect_timeout=0.2)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline or self.process.poll() is not None:
-                        raise RuntimeError("redis-server did not come up") from None
-                    time.sleep(0.02)
-        finally:
-            client.close()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, password=PASSWORD)
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RedisServer]:
-    instance = RedisServer(tmp_path)
+    instance = RedisServer(tmp_path, PASSWORD)
     instance.start()
     try:
         yield instance
@@ -200,7 +133,7 @@ def test_killing_redis_mid_run_costs_one_warning_and_no_errors(
 def test_redis_that_was_never_there_costs_milliseconds(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"redis://:{PASSWORD}@127.0.0.1:{_free_port()}/0"
+    url = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.WARNING, logger="py_autotask.cache"):
         cache = cache_from_env({"AUTOTASK_REDIS_URL": url, "AUTOTASK_CACHE_DIR": str(tmp_path)})
         assert [layer.name for layer in cache.layers] == ["memory", "disk", "redis"]

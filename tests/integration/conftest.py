@@ -7,16 +7,14 @@ plane) so that what the client returns can be checked against something that is 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from .._redis import REDIS_SERVER, RedisServer
 
 # The origin the in-process transports answer for (any host works; zoneInformation echoes it back).
 SANDBOX_BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
@@ -25,7 +23,6 @@ SANDBOX_API = SANDBOX_BASE_URL + "V1.0/"
 FAULTS = {"500": 0.05, "429": 0.02, "reset": 0.01}
 ALL_RECORDS = [{"op": "gte", "field": "id", "value": 0}]
 
-REDIS_SERVER = shutil.which("redis-server")
 REDIS_PASSWORD = "redis-pass-e2e-4b9c"
 
 
@@ -127,62 +124,6 @@ def log_entries(sandbox: Any, needle: str, method: str | None = None) -> list[di
 # -- a throw-away redis-server ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of our own on a free loopback port (never the shared :6379), killable mid-run."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://:{REDIS_PASSWORD}@127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import redis
-
-        assert REDIS_SERVER is not None
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--requirepass", REDIS_PASSWORD, "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        probe = redis.Redis(host="127.0.0.1", port=self.port, password=REDIS_PASSWORD, socket_connect_timeout=0.2)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    probe.ping()
-                    return
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline or self.process.poll() is not None:
-                        raise RuntimeError("redis-server did not come up") from None
-                    time.sleep(0.02)
-        finally:
-            probe.close()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def dump(self) -> dict[bytes, bytes]:
-        """Every key and value in the server."""
-        import redis
-
-        with redis.Redis(host="127.0.0.1", port=self.port, password=REDIS_PASSWORD) as direct:
-            return {key: direct.get(key) or b"" for key in direct.scan_iter(count=500)}
-
-
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A fresh redis-server for one test (skipped when the binary or the package is missing)."""
@@ -191,7 +132,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         pytest.skip("redis-server binary not found on PATH")
     workdir = tmp_path / "redis"
     workdir.mkdir()
-    server = RedisServer(workdir)
+    server = RedisServer(workdir, REDIS_PASSWORD)
     server.start()
     try:
         yield server

@@ -33,6 +33,8 @@ from py_autotask.cache import LayeredCache, MemoryLayer  # noqa: E402
 from py_autotask.limits import ThresholdBudget  # noqa: E402
 from py_autotask.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
+from ._clock import SANDBOX_NOW  # noqa: E402
+
 BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
 THREADS = 3
 CHUNK = 200  # rows per key lookup (BulkOptions.chunk_size)
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rows per measurement")
     args = parser.parse_args(argv)
-    sandbox = Sandbox(SandboxConfig(seed=1, tickets=200))
+    sandbox = Sandbox(SandboxConfig(seed=1, tickets=200, now=SANDBOX_NOW))
     print("bulk write throughput (sandbox, 3 threads per endpoint; ceiling = 3 rows per round trip)")
     print(f"{'latency':>8} {'ceiling':>9} {'creates/s':>10} {'% ceil':>7} {'updates/s':>10} {'% ceil':>7}")
     for latency_ms in (100.0, 250.0):

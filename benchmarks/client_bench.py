@@ -37,6 +37,8 @@ except ImportError:  # run from a checkout without installing: use ./src
 from py_autotask import AsyncAutotaskClient, AutotaskClient  # noqa: E402
 from py_autotask.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
+from ._clock import SANDBOX_NOW  # noqa: E402
+
 START_ENTITIES = ["Tickets", "Companies", "Contacts", "TicketNotes", "Resources"]
 FAULTS = {"500": 0.05, "429": 0.02, "reset": 0.01}
 EXPORT_ENTITY = "TicketNotes"
@@ -91,7 +93,7 @@ def start(server: Any, cache_dir: Path) -> dict[str, Any]:
 
 def cold_vs_warm(tickets: int) -> list[dict[str, Any]]:
     # 50 ms per request, a fast real tenant, so the wall times say what the saved round trips are worth.
-    sandbox = Sandbox(SandboxConfig(seed=1, tickets=tickets, latency_ms=START_LATENCY_MS))
+    sandbox = Sandbox(SandboxConfig(seed=1, tickets=tickets, now=SANDBOX_NOW, latency_ms=START_LATENCY_MS))
     with sandbox.serve() as server, tempfile.TemporaryDirectory(prefix="client-bench-") as tmp:
         cold = start(server, Path(tmp))
         warm = start(server, Path(tmp))
@@ -148,7 +150,7 @@ def listed_ids(server: Any) -> set[int]:
 
 
 def faulted_export(tickets: int) -> list[dict[str, Any]]:
-    sandbox = Sandbox(SandboxConfig(seed=4, tickets=tickets, request_log_size=50_000))
+    sandbox = Sandbox(SandboxConfig(seed=4, tickets=tickets, now=SANDBOX_NOW, request_log_size=50_000))
     control = sandbox.control
     rows = []
     with sandbox.serve() as server:

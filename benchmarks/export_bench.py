@@ -28,6 +28,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ._clock import SANDBOX_NOW
+
 ROOT = Path(__file__).resolve().parents[1]
 try:
     import py_autotask  # noqa: F401
@@ -52,7 +54,7 @@ class Server:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "py_autotask.sandbox", "serve", "--port", "0", "--tickets", str(tickets),
+            [sys.executable, "-m", "py_autotask.sandbox", "serve", "--port", "0", "--tickets", str(tickets), "--now", SANDBOX_NOW.isoformat(),
              "--threshold", str(10**9), "--thread-limit", str(THREADS)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         self.env: dict[str, str] = {}

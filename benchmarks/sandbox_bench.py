@@ -28,12 +28,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
+
+from ._clock import SANDBOX_NOW as NOW
 
 ROOT = Path(__file__).resolve().parents[1]
 try:
@@ -45,7 +46,6 @@ ORIGIN = "https://sandbox.autotask.local"
 BASE_URL = f"{ORIGIN}/ATServicesRest/"
 QUERY_PATH = "V1.0/Tickets/query"
 UNFILTERED = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 TEST_SIZE = 1200  # tickets of the test suite's sandbox (tests/conftest.py)
 
 

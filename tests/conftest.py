@@ -17,9 +17,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
+
+from ._clock import SANDBOX_NOW
 
 if TYPE_CHECKING:
     import httpx
@@ -33,6 +36,34 @@ os.environ.setdefault("AUTOTASK_CACHE_DIR", tempfile.mkdtemp(prefix="py-autotask
 # The origin in-process transports answer for (any host works; zoneInformation echoes it back).
 SANDBOX_BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
 SANDBOX_TICKETS = 1200
+# The CLI's embedded sandbox (`--sandbox`, also in subprocesses) reads its clock from here.
+os.environ.setdefault("AUTOTASK_SANDBOX_NOW", SANDBOX_NOW.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift-days",
+        type=int,
+        default=0,
+        help="run the whole session with the wall clock moved by this many days (time-machine, ticking)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption("--clock-shift-days")
+    if days:
+        import time_machine
+
+        # Started once for the session and never stopped: time-machine patches this process's clock
+        # functions (time.time, datetime.now, …); subprocesses a test starts keep the real clock.
+        traveller = time_machine.travel(datetime.now(timezone.utc) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = config.getoption("--clock-shift-days")
+    return f"wall clock shifted by {days:+d} days" if days else None
 
 
 @pytest.fixture
@@ -45,7 +76,7 @@ def sandbox_template() -> Sandbox:
     """The session's one sandbox; prefer the per-test ``sandbox`` fixture, which resets it first."""
     from py_autotask.sandbox import Sandbox, SandboxConfig
 
-    return Sandbox(SandboxConfig(seed=1, tickets=SANDBOX_TICKETS))
+    return Sandbox(SandboxConfig(seed=1, tickets=SANDBOX_TICKETS, now=SANDBOX_NOW))
 
 
 @pytest.fixture

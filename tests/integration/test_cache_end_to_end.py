@@ -24,6 +24,7 @@ from py_autotask import AsyncAutotaskClient, AuthenticationError, AutotaskClient
 from py_autotask.cache import ZONE_TTL, DiskLayer, LayeredCache, MemoryLayer, cache_from_env
 from py_autotask.sandbox import Sandbox
 
+from .._clock import SANDBOX_NOW
 from .conftest import REDIS_PASSWORD, RedisServer, log_entries, no_async_sleep, no_sleep
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def test_a_401_on_a_cached_zone_forgets_it_and_detects_again_once(sandbox_server
     home = sandbox_server.sandbox
     lookup = sandbox_server.base_url + "V1.0/zoneInformation"
     # The zone an earlier run cached: another server, where this user's secret is not valid (401).
-    with Sandbox(seed=2, tickets=50).serve() as old_zone:
+    with Sandbox(seed=2, tickets=50, now=SANDBOX_NOW).serve() as old_zone:
         cache = LayeredCache([MemoryLayer(), DiskLayer(tmp_path)])
         with AutotaskClient(**home.credentials, zone_lookup_url=lookup, cache=cache, sleep=no_sleep) as client:
             key = client.runtime.zone_cache_key(client.config)

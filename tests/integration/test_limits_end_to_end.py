@@ -29,6 +29,7 @@ from py_autotask.limits import ThresholdBudget
 from py_autotask.limits.budget import TENANT_RECHECK_SECONDS
 from py_autotask.sandbox import Sandbox, SandboxConfig
 
+from .._clock import SANDBOX_NOW
 from .conftest import (
     FAULTS,
     SANDBOX_BASE_URL,
@@ -57,7 +58,7 @@ class Big:
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[Big]:
-    sandbox = Sandbox(SandboxConfig(seed=4, tickets=BIG_TICKETS, faults=FAULTS, fault_seed=1))
+    sandbox = Sandbox(SandboxConfig(seed=4, tickets=BIG_TICKETS, now=SANDBOX_NOW, faults=FAULTS, fault_seed=1))
     with sandbox.serve() as server:
         sandbox.control.set_faults({})
         ids = listed_ids(sandbox, ENTITY)  # independent of the client: raw `id > last` requests

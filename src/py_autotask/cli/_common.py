@@ -24,6 +24,7 @@ import enum
 import os
 import sys
 from collections.abc import Iterator
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -226,8 +227,10 @@ class AppContext:
     def _start_sandbox(self) -> Settings:
         from ..sandbox import Sandbox, SandboxConfig
 
+        now = self.options.get("sandbox_now")
         config = SandboxConfig(seed=int(self.options.get("sandbox_seed") or 1),
-                               tickets=int(self.options.get("sandbox_tickets") or 2000))
+                               tickets=int(self.options.get("sandbox_tickets") or 2000),
+                               now=now.replace(tzinfo=timezone.utc) if now else None)
         self.sandbox = Sandbox(config)
         creds = self.sandbox.credentials
         common = {"username": creds["username"], "secret": creds["secret"],

@@ -102,6 +102,8 @@ def _unavailable(name: str, reason: object) -> click.Command:
 @click.option("--sandbox-tickets", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Tickets to seed the embedded sandbox with.")
 @click.option("--sandbox-seed", type=int, default=1, show_default=True, help="Seed of the embedded sandbox.")
+@click.option("--sandbox-now", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), envvar="AUTOTASK_SANDBOX_NOW",
+              help="Start of the embedded sandbox's clock, UTC (default: now); its seeded data follows it.")
 @click.option("-v", "--verbose", count=True, help="Show tracebacks and client debug logs (-vv).")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda c, p, v: _version(c, v),
               help="Show the version and exit.")

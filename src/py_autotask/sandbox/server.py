@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -301,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--tickets", type=int, default=2000)
+    serve.add_argument(
+        "--now",
+        type=_parse_now,
+        default=None,
+        help="start of the sandbox clock, ISO 8601 (default: the real UTC now); the seeded data follows it",
+    )
     serve.add_argument("--latency-ms", type=float, default=0.0)
     serve.add_argument("--jitter-ms", type=float, default=0.0)
     serve.add_argument(
@@ -316,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="body of GET /{Parent}/{id}/Attachments/{id} (the live shape is unsettled; see child_reads.py)",
     )
     return parser
+
+
+def _parse_now(text: str) -> datetime:
+    """An ISO 8601 instant for ``--now``; a naive one is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         SandboxConfig(
             seed=args.seed,
             tickets=args.tickets,
+            now=args.now,
             latency_ms=args.latency_ms,
             jitter_ms=args.jitter_ms,
             faults=faults,

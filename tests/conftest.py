@@ -17,12 +17,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
 
-from ._clock import SANDBOX_NOW
+from ._clock import SANDBOX_NOW, SHIFT_ENV, shift_clock
 
 if TYPE_CHECKING:
     import httpx
@@ -52,13 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     days = config.getoption("--clock-shift-days")
     if days:
-        import time_machine
-
-        # Started once for the session and never stopped: time-machine patches this process's clock
-        # functions (time.time, datetime.now, …); subprocesses a test starts keep the real clock.
-        traveller = time_machine.travel(datetime.now(timezone.utc) + timedelta(days=days), tick=True)
-        traveller.start()
-        config.add_cleanup(traveller.stop)
+        # time-machine patches this process's clock functions (time.time, datetime.now, …) for the whole
+        # session; subprocesses keep the real clock unless they call `follow_session_clock()`.
+        traveller = shift_clock(days)
+        config.add_cleanup(traveller.stop)  # type: ignore[attr-defined]
+        os.environ[SHIFT_ENV] = str(days)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -30,6 +30,26 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
         instance.kill()
 
 
+def test_expiry_follows_redis_not_the_writers_clock(server: RedisServer) -> None:
+    # Two machines sharing one Redis whose clocks disagree by a year: the record the writer stamped
+    # lives for its TTL by Redis's clock, never "already expired" (or immortal) on the reader's.
+    year = 365 * 86400.0
+    writer = LayeredCache([RedisLayer(server.url, wall_clock=lambda: time.time() - year)],
+                          clock=lambda: time.time() - year)
+    reader_layer = RedisLayer(server.url)
+    reader = LayeredCache([MemoryLayer(), reader_layer])
+    try:
+        writer.set("v1:ns:zone:x", {"url": "https://a"}, ttl=120)
+        entry = reader.lookup("v1:ns:zone:x")
+        assert entry is not None and entry.value == {"url": "https://a"}
+        assert 110 < entry.expires_at - time.time() <= 120  # re-stamped on the reader's clock
+        raw = reader_layer.get_with_ttl("v1:ns:zone:x")
+        assert raw is not None and raw[1] is not None and 110 < raw[1] <= 120
+    finally:
+        writer.close()
+        reader.close()
+
+
 class MonotonicClock:
     def __init__(self) -> None:
         self.now = 100.0

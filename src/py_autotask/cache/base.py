@@ -3,7 +3,11 @@
 A record is `{"k": key, "e": expires_at, "t": ttl, "v": value}` encoded with orjson, stored as bytes in
 every layer. Values must be plain JSON (dict, list, str, int, float, bool, None): the cache never pickles,
 because a shared disk or Redis cache must not be able to run code in the reader. Expiry is wall-clock
-epoch seconds, since disk and Redis entries outlive the process that wrote them.
+epoch seconds, since disk and Redis entries outlive the process that wrote them. A record's `e` is stamped
+by the writer's clock, which is only trustworthy on the writer's machine: a layer shared between machines
+(Redis) keeps the expiry itself and reports the remaining lifetime (`get_with_ttl`), and the reader
+re-stamps the record on its own clock — clocks that disagree between processes never expire a live
+entry early or keep a dead one.
 
 Layers are byte stores. The `LayeredCache` above them decodes, checks expiry, promotes and handles
 failover; a layer only reports backend trouble by raising `CacheLayerError`.
@@ -80,6 +84,14 @@ class CacheLayer(ABC):
     @abstractmethod
     def get(self, key: str) -> bytes | None:
         """Return the stored record, or None."""
+
+    def get_with_ttl(self, key: str) -> tuple[bytes, float | None] | None:
+        """The stored record and, for a layer that keeps expiry itself, its remaining lifetime in seconds.
+
+        None as the lifetime means "trust the record's own stamp" (memory and disk: one machine, one clock).
+        """
+        data = self.get(key)
+        return None if data is None else (data, None)
 
     @abstractmethod
     def set(self, key: str, data: bytes, expires_at: float) -> None:

@@ -16,6 +16,7 @@ dead Redis is given milliseconds (see `redis.py`). The async client may call it 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -76,9 +77,10 @@ class LayeredCache:
         for index, layer in enumerate(self._layers):
             if not layer.available():
                 continue
-            raw = self._call(layer, "get", key)
-            if raw is _FAILED or raw is None:
+            found = self._call(layer, "get_with_ttl", key)
+            if found is _FAILED or found is None:
                 continue
+            raw, remaining = found
             try:
                 entry = Entry.decode(raw)
             except CorruptEntryError as exc:
@@ -87,6 +89,9 @@ class LayeredCache:
                 continue
             if entry.key != key:  # a hash collision on disk, or a foreign writer: not ours
                 continue
+            if remaining is not None:  # the layer keeps time itself: re-stamp on this process's clock
+                entry = dataclasses.replace(entry, expires_at=now + remaining)
+                raw = entry.encode()
             if entry.expires_at <= now:
                 self._call(layer, "delete", key)
                 continue

@@ -101,6 +101,22 @@ class RedisLayer(CacheLayer):
         data = self._call(self._client.get, self._prefix + key)
         return bytes(data) if data is not None else None
 
+    def get_with_ttl(self, key: str) -> tuple[bytes, float | None] | None:
+        """The record and its remaining lifetime by Redis's own clock (GET + PTTL in one round trip)."""
+
+        def read() -> tuple[Any, Any]:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.get(self._prefix + key)
+            pipe.pttl(self._prefix + key)
+            data, ttl_ms = pipe.execute()
+            return data, ttl_ms
+
+        data, ttl_ms = self._call(read)
+        if data is None:
+            return None
+        # PTTL is -1 for a key without expiry (written by someone else): then trust the record's stamp.
+        return bytes(data), (ttl_ms / 1000 if isinstance(ttl_ms, int) and ttl_ms >= 0 else None)
+
     def set(self, key: str, data: bytes, expires_at: float) -> None:
         """Store a record with a Redis-side expiry."""
         ttl_ms = int((expires_at - self._wall_clock()) * 1000)

@@ -35,13 +35,15 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # Record before answering: the sender posts the next callout as soon as it has our answer,
+                # and that request's handler thread must not be able to record first.
                 with receiver._changed:
                     receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                     receiver.paths.append(self.path)
                     receiver._changed.notify_all()
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:  # keep the test output quiet
                 return

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "test": ("py_autotask.cli.test_cmd", "test", "Check zone, version, authentication, threshold and access."),
     "sandbox": ("py_autotask.cli.sandbox_cmd", "sandbox", "Run the local Autotask sandbox server."),
     "bulk": ("py_autotask.cli.bulk", "bulk", "Create, update or delete records in bulk from a file."),
+    "attachments": ("py_autotask.cli.attachments", "attachments", "Download or upload attachments and invoice PDFs."),
 }
 
 

@@ -27,11 +27,12 @@ try:
 except ImportError:  # run from a checkout without installing: use ./src
     sys.path.insert(0, str(ROOT / "src"))
 
+from autotask_sandbox import Sandbox, SandboxConfig  # noqa: E402
+
 from py_autotask._client import AutotaskClient  # noqa: E402
 from py_autotask.bulk import BulkEngine  # noqa: E402
 from py_autotask.cache import LayeredCache, MemoryLayer  # noqa: E402
 from py_autotask.limits import ThresholdBudget  # noqa: E402
-from py_autotask.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
 from ._clock import SANDBOX_NOW  # noqa: E402
 

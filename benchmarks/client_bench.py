@@ -34,8 +34,9 @@ try:
 except ImportError:  # run from a checkout without installing: use ./src
     sys.path.insert(0, str(ROOT / "src"))
 
+from autotask_sandbox import Sandbox, SandboxConfig  # noqa: E402
+
 from py_autotask import AsyncAutotaskClient, AutotaskClient  # noqa: E402
-from py_autotask.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
 from ._clock import SANDBOX_NOW  # noqa: E402
 

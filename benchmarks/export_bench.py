@@ -47,14 +47,14 @@ FORMATS = ("csv", "json", "ndjson", "xlsx", "parquet")
 
 
 class Server:
-    """`python -m py_autotask.sandbox serve` with N tickets; environment for clients; latency control."""
+    """`python -m autotask_sandbox serve` with N tickets; environment for clients; latency control."""
 
     def __init__(self, tickets: int) -> None:
         self.tickets = tickets
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "sandbox" / "src"), os.environ.get("PYTHONPATH", "")])}
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "py_autotask.sandbox", "serve", "--port", "0", "--tickets", str(tickets), "--now", SANDBOX_NOW.isoformat(),
+            [sys.executable, "-m", "autotask_sandbox", "serve", "--port", "0", "--tickets", str(tickets), "--now", SANDBOX_NOW.isoformat(),
              "--threshold", str(10**9), "--thread-limit", str(THREADS)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         self.env: dict[str, str] = {}

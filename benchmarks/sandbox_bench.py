@@ -78,7 +78,7 @@ Walk = tuple[int, Timer, "str | None", dict]  # pages served, their time, the ne
 
 def dispatch_pages(sandbox: Any, url: str, body: dict, pages: int) -> Walk:
     """Follow ``url`` for ``pages`` pages through the sans-I/O dispatcher."""
-    from py_autotask.sandbox.handlers import WireRequest
+    from autotask_sandbox.wire.handlers import WireRequest
 
     headers = {k.lower(): v for k, v in sandbox.headers().items()}
     raw = orjson.dumps(body)
@@ -201,8 +201,7 @@ def _filtered_body(sandbox: Any) -> dict:
 def worker(tickets: int, pages: int, reset_rounds: int) -> Iterator[tuple[str, dict]]:
     """Every measurement, in order, as (name, figures)."""
     import httpx
-
-    from py_autotask.sandbox import Sandbox, SandboxConfig
+    from autotask_sandbox import Sandbox, SandboxConfig
 
     with Timer() as timer:
         sandbox = Sandbox(SandboxConfig(seed=1, tickets=tickets, now=NOW))

@@ -1,10 +1,13 @@
 """Project-wide fixtures: the anyio backend and ready-made sandboxes (in-process and over real HTTP).
 
+The sandboxes are those of autotask-sandbox's pytest plugin (``autotask_sandbox``,
+``autotask_sandbox_server``), configured here and named as this suite has always named them.
+
 One small sandbox is built per test session (tickets=1200, so an unfiltered Tickets query needs three
 pages of 500) and ``control.reset()`` before every test that asks for it, so each test sees the freshly
 seeded tenant with default limits, no faults, no latency and an empty request log.
 
-    def test_x(sandbox):            # py_autotask.sandbox.Sandbox
+    def test_x(sandbox):            # autotask_sandbox.Sandbox
         client = httpx.Client(transport=sandbox.transport(), base_url=SANDBOX_BASE_URL,
                               headers=sandbox.headers())
 
@@ -25,8 +28,7 @@ from ._clock import SANDBOX_NOW, SHIFT_ENV, shift_clock
 
 if TYPE_CHECKING:
     import httpx
-
-    from py_autotask.sandbox import RunningServer, Sandbox
+    from autotask_sandbox import RunningServer, Sandbox, SandboxConfig
 
 # Clients built by tests cache zones and metadata on disk by default: keep that out of the user's real
 # cache directory (a test that needs a particular directory sets its own).
@@ -69,24 +71,28 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def sandbox_template() -> Sandbox:
-    """The session's one sandbox; prefer the per-test ``sandbox`` fixture, which resets it first."""
-    from py_autotask.sandbox import Sandbox, SandboxConfig
+def autotask_sandbox_config() -> SandboxConfig:
+    """The session sandbox of autotask-sandbox's pytest plugin, as this suite wants it."""
+    from autotask_sandbox import SandboxConfig
 
-    return Sandbox(SandboxConfig(seed=1, tickets=SANDBOX_TICKETS, now=SANDBOX_NOW))
-
-
-@pytest.fixture
-def sandbox(sandbox_template: Sandbox) -> Sandbox:
-    """A freshly reset in-process sandbox (credentials: ``sandbox.credentials`` / ``.headers()``)."""
-    sandbox_template.control.reset()
-    return sandbox_template
+    return SandboxConfig(seed=1, tickets=SANDBOX_TICKETS, now=SANDBOX_NOW)
 
 
 @pytest.fixture(scope="session")
-def _sandbox_http(sandbox_template: Sandbox) -> Iterator[RunningServer]:
-    with sandbox_template.serve(host="127.0.0.1", port=0) as server:
-        yield server
+def sandbox_template(autotask_sandbox_session: Sandbox) -> Sandbox:
+    """The session's one sandbox (the plugin's); prefer the per-test ``sandbox`` fixture, which resets it."""
+    return autotask_sandbox_session
+
+
+@pytest.fixture
+def sandbox(autotask_sandbox: Sandbox) -> Sandbox:
+    """A freshly reset in-process sandbox (credentials: ``sandbox.credentials`` / ``.headers()``)."""
+    return autotask_sandbox
+
+
+@pytest.fixture(scope="session")
+def _sandbox_http(autotask_sandbox_http: RunningServer) -> RunningServer:
+    return autotask_sandbox_http
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "sandbox-coverage.md"
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "sandbox" / "src"))
 
-from py_autotask.sandbox import app, handlers  # noqa: E402
-from py_autotask.sandbox.routing import Route, Router  # noqa: E402
-from py_autotask.sandbox.specdata import load_models, load_routes  # noqa: E402
+from autotask_sandbox.specdata import load_models, load_routes  # noqa: E402
+from autotask_sandbox.wire import dispatch, handlers  # noqa: E402
+from autotask_sandbox.wire.routing import Route, Router  # noqa: E402
 
 ACTION_NOTES = {
     "queryGet": "`search` JSON (single quotes tolerated) → `{items, pageDetails}`; keyset cursor URLs",
@@ -46,9 +46,9 @@ ACTION_NOTES = {
 
 def _serving(route: Route, entity_actions: dict, specials: dict, models: dict) -> tuple[str, str]:
     """(handler, note) for one route, as the dispatcher would pick them."""
-    if route.operation_id == app.ZONE_OPERATION:
+    if route.operation_id == dispatch.ZONE_OPERATION:
         return "handlers.zone_information", "no auth, no limits, no faults"
-    if route.operation_id == app.VERSION_INFO_OPERATION:
+    if route.operation_id == dispatch.VERSION_INFO_OPERATION:
         return "handlers.version_information", "no auth, no limits"
     if route.action == "special" or route.entity == "MetadataApiIntegration":
         handler = specials.get(route.operation_id)

@@ -59,12 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=2000, help="tickets in the sandbox (default: 2000)")
     args = parser.parse_args(argv)
 
+    try:
+        from autotask_sandbox import Sandbox, SandboxConfig
+    except ImportError:
+        print("the demo runs against the sandbox: pip install 'py-autotask[sandbox]'", file=sys.stderr)
+        return 2
     from rich.console import Console
 
     from ._client import AutotaskClient
     from .export.engine import ExportEngine, ExportRequest
     from .export.progress import ExportProgress
-    from .sandbox import Sandbox, SandboxConfig
 
     console = Console(stderr=True, highlight=False)
     out = Console(highlight=False)

@@ -8,9 +8,9 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from autotask_sandbox import Sandbox
 
 from py_autotask._client import AutotaskClient
-from py_autotask.sandbox import Sandbox
 
 BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
 

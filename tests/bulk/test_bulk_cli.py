@@ -13,10 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from autotask_sandbox import RunningServer
 from click.testing import CliRunner
 
 from py_autotask.cli.app import cli
-from py_autotask.sandbox import RunningServer
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from autotask_sandbox import Sandbox
 
 from py_autotask._client import AutotaskClient
 from py_autotask.bulk import BulkEngine, JournalError
 from py_autotask.limits import ThresholdBudget
-from py_autotask.sandbox import Sandbox
 
 
 # ~5 % of requests fail after or instead of being handled: 500s (not applied), resets and truncated answers

@@ -6,12 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from autotask_sandbox import Sandbox
 
 from py_autotask import AsyncAutotaskClient
 from py_autotask._client import AutotaskClient
 from py_autotask.bulk import AsyncBulkEngine, BulkEngine
 from py_autotask.bulk.metering import Metering
-from py_autotask.sandbox import Sandbox
 
 
 def _writes(sandbox: Sandbox) -> list[tuple[str, str]]:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from autotask_sandbox.tenant.metadata import TenantMetadata
 
 from py_autotask._exceptions import APIStatusError, RateLimitError, ThresholdExceededError
 from py_autotask.bulk.base import JobSteps, Lookups, open_job
 from py_autotask.bulk.job import BulkOptions, RowTask
 from py_autotask.bulk.matching import Flow, Op
 from py_autotask.bulk.results import RowResult
-from py_autotask.sandbox.metadata import TenantMetadata
 
 URL = "https://sandbox.autotask.local/ATServicesRest/V1.0/Tickets"
 

@@ -6,12 +6,12 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from autotask_sandbox.tenant.metadata import TenantMetadata
 
 from py_autotask.bulk.coerce import CoercionError, coerce, comparable
 from py_autotask.bulk.readers import InputRow
 from py_autotask.bulk.schema import EntitySchema, entity_for_reference
 from py_autotask.bulk.validate import RowValidator
-from py_autotask.sandbox.metadata import TenantMetadata
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ start_sandbox() {
   [[ -x "$SANDBOX_PY" ]] || die "$SANDBOX_PY missing: run 'make install' first"
   PORT="${FOREIGN_PORT:-$(free_port)}"
   echo "== starting the sandbox on 127.0.0.1:$PORT ($TICKETS tickets)"
-  (cd "$REPO" && PYTHONPATH=src exec "$SANDBOX_PY" -m py_autotask.sandbox serve --port "$PORT" --tickets "$TICKETS" \
+  (cd "$REPO" && PYTHONPATH=sandbox/src exec "$SANDBOX_PY" -m autotask_sandbox serve --port "$PORT" --tickets "$TICKETS" \
       >"$OUT/sandbox.out" 2>"$OUT/sandbox.err") &
   PIDS+=($!)
   local i

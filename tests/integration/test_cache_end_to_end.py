@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from autotask_sandbox import Sandbox
 
 from py_autotask import AsyncAutotaskClient, AuthenticationError, AutotaskClient, AutotaskError
 from py_autotask.cache import ZONE_TTL, DiskLayer, LayeredCache, MemoryLayer, cache_from_env
-from py_autotask.sandbox import Sandbox
 
 from .._clock import SANDBOX_NOW
 from .conftest import REDIS_PASSWORD, RedisServer, log_entries, no_async_sleep, no_sleep

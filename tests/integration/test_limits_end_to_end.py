@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from autotask_sandbox import Sandbox, SandboxConfig
 
 from py_autotask import (
     AmbiguousWriteError,
@@ -27,7 +28,6 @@ from py_autotask import (
 )
 from py_autotask.limits import ThresholdBudget
 from py_autotask.limits.budget import TENANT_RECHECK_SECONDS
-from py_autotask.sandbox import Sandbox, SandboxConfig
 
 from .._clock import SANDBOX_NOW
 from .conftest import (

@@ -16,6 +16,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+from autotask_sandbox import Sandbox
 
 from py_autotask import (
     AmbiguousWriteError,
@@ -30,7 +31,6 @@ from py_autotask import (
 )
 from py_autotask.cache import cache_from_env
 from py_autotask.limits import ThresholdBudget
-from py_autotask.sandbox import Sandbox
 
 from .conftest import SANDBOX_BASE_URL, RedisServer, listed_ids, no_async_sleep, no_sleep
 

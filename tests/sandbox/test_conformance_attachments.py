@@ -10,8 +10,7 @@ import base64
 
 import httpx
 import pytest
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 INVALID_BASE64 = (

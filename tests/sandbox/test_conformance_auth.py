@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 NO_PERMISSION = "The logged in Resource does not have the adequate permissions to create this entity type."

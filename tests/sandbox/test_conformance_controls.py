@@ -7,8 +7,7 @@ import time
 
 import httpx
 import pytest
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 

@@ -7,8 +7,7 @@ import threading
 import anyio
 import httpx
 import pytest
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 THREAD_MESSAGE = "thread threshold of 3 threads has been exceeded"

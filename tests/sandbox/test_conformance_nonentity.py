@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 
 import httpx
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 

@@ -8,8 +8,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 FILTER = [
     {"op": "gte", "field": "id", "value": 0},

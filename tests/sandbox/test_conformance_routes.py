@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import httpx
-
-from py_autotask.sandbox import Sandbox
-from py_autotask.sandbox.routing import Router
-from py_autotask.sandbox.specdata import load_routes
+from autotask_sandbox import Sandbox
+from autotask_sandbox.specdata import load_routes
+from autotask_sandbox.wire.routing import Router
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 

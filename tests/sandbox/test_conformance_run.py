@@ -1,5 +1,5 @@
 """Must-have 9: the ways to run the sandbox — ASGI app, sync/async in-process transports, uvicorn on a
-thread, and ``python -m py_autotask.sandbox serve`` (loopback only unless --allow-remote)."""
+thread, and ``autotask-sandbox serve`` (``python -m autotask_sandbox serve``) (loopback only unless --allow-remote)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import anyio
+import autotask_sandbox as sandbox_pkg
 import httpx
 import pytest
-
-import py_autotask.sandbox as sandbox_pkg
-from py_autotask.sandbox import Sandbox
-from py_autotask.sandbox.server import main
+from autotask_sandbox import Sandbox
+from autotask_sandbox.drivers.cli import main
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 
@@ -91,13 +90,13 @@ def test_cli_refuses_remote_binds_and_bad_faults(capsys: pytest.CaptureFixture[s
 
 
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
-    src = Path(sandbox_pkg.__file__).resolve().parents[2]
+    src = Path(sandbox_pkg.__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "py_autotask.sandbox",
+            "autotask_sandbox",
             "serve",
             "--port",
             "0",

@@ -12,9 +12,8 @@ import time
 
 import httpx
 import orjson
-
-from py_autotask.sandbox import Sandbox
-from py_autotask.sandbox.handlers import WireRequest
+from autotask_sandbox import Sandbox
+from autotask_sandbox.wire.handlers import WireRequest
 
 BODY = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 

@@ -4,8 +4,7 @@ time-entry role rule, CompanyToDos metadata and the ticket due-date message."""
 from __future__ import annotations
 
 import httpx
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 ROLE_NOT_HELD = "The specified AssignedResourceID and AssignedRoleID combination is not currently defined"

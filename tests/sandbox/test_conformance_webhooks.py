@@ -15,8 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import orjson
 import pytest
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 SECRET = "receiver-shared-secret"
 ALL = [{"op": "gte", "field": "id", "value": 0}]

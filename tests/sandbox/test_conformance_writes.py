@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from py_autotask.sandbox import Sandbox
+from autotask_sandbox import Sandbox
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 

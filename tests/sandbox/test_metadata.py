@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-
-from py_autotask.sandbox.metadata import TenantMetadata
-from py_autotask.sandbox.tenant_captures import captured_fields
+from autotask_sandbox.tenant.captures import captured_fields
+from autotask_sandbox.tenant.metadata import TenantMetadata
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
-SANDBOX_SPEC = ROOT / "src" / "py_autotask" / "sandbox" / "spec"
+SANDBOX_SPEC = ROOT / "sandbox" / "src" / "autotask_sandbox" / "spec"
 FIELD_KEYS = [
     "name",
     "dataType",

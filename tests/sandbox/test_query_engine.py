@@ -6,13 +6,12 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-
-from py_autotask.sandbox.errors import ApiError
-from py_autotask.sandbox.metadata import TenantMetadata
-from py_autotask.sandbox.seed import generate
-from py_autotask.sandbox.specdata import load_models
-from py_autotask.sandbox.store import Store
-from py_autotask.sandbox.table import INDEX_MIN_ROWS
+from autotask_sandbox.backend.store import Store
+from autotask_sandbox.backend.table import INDEX_MIN_ROWS
+from autotask_sandbox.seed.build import generate
+from autotask_sandbox.specdata import load_models
+from autotask_sandbox.tenant.metadata import TenantMetadata
+from autotask_sandbox.wire.errors import ApiError
 
 NOW = datetime(2024, 1, 31, 15, 4, 5, 307000, tzinfo=timezone.utc)
 WIRE_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}")

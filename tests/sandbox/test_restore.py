@@ -6,13 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 import pytest
-
-from py_autotask.sandbox import Sandbox, SandboxConfig
-from py_autotask.sandbox.metadata import TenantMetadata
-from py_autotask.sandbox.seed import generate
-from py_autotask.sandbox.seed_core import RowTable
-from py_autotask.sandbox.store import Actor, Store
-from py_autotask.sandbox.table import INDEX_MIN_ROWS
+from autotask_sandbox import Sandbox, SandboxConfig
+from autotask_sandbox.backend.store import Actor, Store
+from autotask_sandbox.backend.table import INDEX_MIN_ROWS
+from autotask_sandbox.seed.build import generate
+from autotask_sandbox.seed.core import RowTable
+from autotask_sandbox.tenant.metadata import TenantMetadata
 
 NOW = datetime(2024, 1, 31, 15, 4, 5, 307000, tzinfo=timezone.utc)
 ALL = {"filter": [{"op": "exist", "field": "id"}]}

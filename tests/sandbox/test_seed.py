@@ -8,9 +8,8 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from py_autotask.sandbox.metadata import TenantMetadata
-from py_autotask.sandbox.seed import DEFAULT_NOW, LazyTable, generate
+from autotask_sandbox.seed.build import DEFAULT_NOW, LazyTable, generate
+from autotask_sandbox.tenant.metadata import TenantMetadata
 
 TICKETS = 1500
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?$")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from py_autotask.sandbox.errors import ApiError
-from py_autotask.sandbox.metadata import TenantMetadata
-from py_autotask.sandbox.seed import generate
-from py_autotask.sandbox.store import Actor, Store
+from autotask_sandbox.backend.store import Actor, Store
+from autotask_sandbox.seed.build import generate
+from autotask_sandbox.tenant.metadata import TenantMetadata
+from autotask_sandbox.wire.errors import ApiError
 
 NOW = datetime(2024, 1, 31, 15, 4, 5, 307000, tzinfo=timezone.utc)
 NOW_WIRE = "2024-01-31T15:04:05.307"

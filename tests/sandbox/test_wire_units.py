@@ -6,13 +6,13 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-
-from py_autotask.sandbox.clock import Clock, parse_when, to_wire
-from py_autotask.sandbox.errors import ApiError
-from py_autotask.sandbox.faults import FaultInjector, Latency, parse_fault_spec
-from py_autotask.sandbox.handlers import Cursor, parse_json
-from py_autotask.sandbox.limits import HourlyThreshold, ThreadLimiter
-from py_autotask.sandbox.routing import (
+from autotask_sandbox.policy.clock import Clock, parse_when, to_wire
+from autotask_sandbox.policy.faults import FaultInjector, Latency, parse_fault_spec
+from autotask_sandbox.policy.limits import HourlyThreshold, ThreadLimiter
+from autotask_sandbox.specdata import load_routes
+from autotask_sandbox.wire.errors import ApiError
+from autotask_sandbox.wire.handlers import Cursor, parse_json
+from autotask_sandbox.wire.routing import (
     BadParameter,
     Match,
     MethodNotAllowed,
@@ -22,7 +22,6 @@ from py_autotask.sandbox.routing import (
     endpoint_of,
     split_api_path,
 )
-from py_autotask.sandbox.specdata import load_routes
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +156,7 @@ def test_parse_when_accepts_any_fraction_and_offset_on_every_python(text: str, e
 
 
 def test_request_repr_hides_the_secret() -> None:
-    from py_autotask.sandbox.handlers import WireRequest
+    from autotask_sandbox.wire.handlers import WireRequest
 
     req = WireRequest("GET", "/x", {}, {"secret": "hunter2"}, b'{"secret": "hunter2"}', "http", "h")
     assert "hunter2" not in repr(req)

@@ -54,6 +54,7 @@ __all__ = [
     "EXIT_CODE_HELP",
     "AppContext",
     "CommandFailed",
+    "SANDBOX_INSTALL_HINT",
     "ExitCode",
     "describe_error",
     "exit_code_for",
@@ -62,6 +63,10 @@ __all__ = [
     "stderr_console",
     "stdout_console",
 ]
+
+
+# The sandbox is its own distribution (autotask-sandbox); the CLI imports it only for --sandbox / sandbox serve.
+SANDBOX_INSTALL_HINT = "pip install 'py-autotask[sandbox]' (or autotask-sandbox)"
 
 
 class ExitCode(enum.IntEnum):
@@ -225,7 +230,10 @@ class AppContext:
         return self._client
 
     def _start_sandbox(self) -> Settings:
-        from ..sandbox import Sandbox, SandboxConfig
+        try:
+            from autotask_sandbox import Sandbox, SandboxConfig
+        except ImportError:
+            fail(f"--sandbox needs the sandbox: {SANDBOX_INSTALL_HINT}", ExitCode.USAGE)
 
         now = self.options.get("sandbox_now")
         config = SandboxConfig(seed=int(self.options.get("sandbox_seed") or 1),
@@ -235,12 +243,6 @@ class AppContext:
         creds = self.sandbox.credentials
         common = {"username": creds["username"], "secret": creds["secret"],
                   "integration_code": creds["integration_code"], "source": "embedded sandbox"}
-        try:
-            import uvicorn  # noqa: F401  (only to learn whether a real loopback server is possible)
-        except ImportError:
-            # Without uvicorn the same sandbox answers in-process; commands behave the same.
-            return Settings(**common, base_url="http://sandbox.localhost/ATServicesRest/",
-                            transport=self.sandbox.transport())
         server = self._stack.enter_context(self.sandbox.serve(host="127.0.0.1", port=0))
         # The tenant is found through zoneInformation, as a real one is.
         return Settings(**common, zone_lookup_url=server.zone_lookup_url)

@@ -1,8 +1,11 @@
-"""`py-autotask sandbox serve`: the local Autotask sandbox server (arguments pass through unchanged)."""
+"""`py-autotask sandbox serve`: the `autotask-sandbox serve` server of the autotask-sandbox distribution
+(arguments pass through unchanged)."""
 
 from __future__ import annotations
 
 import click
+
+from ._common import SANDBOX_INSTALL_HINT, ExitCode, fail
 
 __all__ = ["sandbox"]
 
@@ -18,6 +21,9 @@ def sandbox() -> None:
 @click.pass_context
 def serve(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Serve the sandbox on loopback; `py-autotask sandbox serve --help` lists its options."""
-    from ..sandbox.server import main
+    try:
+        from autotask_sandbox.drivers.cli import main
+    except ImportError:
+        fail(f"the sandbox is not installed: {SANDBOX_INSTALL_HINT}", ExitCode.USAGE)
 
     ctx.exit(main(["serve", *args]) or 0)  # the server's own parser names the subcommand

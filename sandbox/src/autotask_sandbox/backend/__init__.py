@@ -1,0 +1,1 @@
+"""The tenant's state: the store and its tables, scans, query engine, predicates, validation, write effects."""

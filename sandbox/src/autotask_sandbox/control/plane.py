@@ -1,0 +1,341 @@
+"""The control plane: request log and stats, reset/reseed, faults, latency, limits and the clock.
+
+Reachable from Python (``sb.control``) and over HTTP under ``/_sandbox/…`` — a prefix no Autotask path
+can start with, so the control API can never shadow a real route. Control requests are not counted,
+limited, delayed, faulted or logged.
+
+HTTP API (JSON in, JSON out):
+    GET  /_sandbox/stats                 the stats document
+    POST /_sandbox/reset                 back to the freshly seeded state (data, counters, log, clock)
+    POST /_sandbox/reseed                {"seed": n, "tickets": n} → new tenant (credentials may change)
+    GET|POST /_sandbox/faults            {"rates": {"500": .05, ...}, "seed": n, "slow_s": s}
+    GET|POST /_sandbox/latency           {"latency_ms": n, "jitter_ms": n}
+    GET|POST /_sandbox/clock             {"advance": seconds} | {"set": "2024-01-31T00:00:00Z"}
+                                         | {"freeze": bool}
+    GET|POST /_sandbox/limits            {"threshold", "threshold_window_s", "threshold_latency",
+                                          "threshold_latency_scale", "thread_limit", "max_url_length"}
+    GET|DELETE /_sandbox/requests        the request log (``?limit=N``), or clear it
+    GET  /_sandbox/credentials           the full and read-only API users' credentials
+    GET  /_sandbox/webhooks              recent webhook deliveries with status (``?limit=N``) and counts
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..policy.clock import Clock, parse_when, to_wire
+from ..wire.errors import ApiError
+from ..wire.handlers import WireRequest, WireResponse, json_response
+
+if TYPE_CHECKING:
+    from ..app import Sandbox
+    from ..wire.dispatch import _Seen
+
+
+class Monitor:
+    """Request log (bounded) and counters behind the stats document."""
+
+    def __init__(self, size: int, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.log: deque[dict[str, Any]] = deque(maxlen=size)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every logged request and counter."""
+        with self._lock:
+            self.log.clear()
+            self.seq = 0
+            self.by_status: Counter[str] = Counter()
+            self.by_endpoint: dict[str, Counter[str]] = {}
+            self.faults: Counter[str] = Counter()
+            self.thread_rejections = 0
+            self.threshold_rejections = 0
+            self.internal_errors = 0
+
+    def record(self, req: WireRequest, resp: WireResponse, seen: _Seen) -> None:
+        """Log one answered API request and count it."""
+        status = str(resp.status)
+        with self._lock:
+            self.seq += 1
+            self.by_status[status] += 1
+            self.by_endpoint.setdefault(seen.endpoint or "(none)", Counter())[status] += 1
+            if seen.fault:
+                self.faults[seen.fault] += 1
+            if seen.rejected == "thread":
+                self.thread_rejections += 1
+            elif seen.rejected == "threshold":
+                self.threshold_rejections += 1
+            route = seen.route
+            self.log.append(
+                {
+                    "seq": self.seq,
+                    "time": to_wire(self._clock.now()),
+                    "method": req.method,
+                    "path": req.path,
+                    "query": req.raw_query,
+                    "status": resp.status,
+                    "endpoint": seen.endpoint,
+                    "entity": route.entity if route else None,
+                    "action": route.action if route else None,
+                    "user": seen.user,
+                    "fault": seen.fault,
+                    "delay_ms": round(resp.delay_s * 1000, 3),
+                }
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters as plain JSON-able data."""
+        with self._lock:
+            return {
+                "requests": self.seq,
+                "by_status": dict(self.by_status),
+                "by_endpoint": {k: dict(v) for k, v in sorted(self.by_endpoint.items())},
+                "faults": dict(self.faults),
+                "thread_limit_rejections": self.thread_rejections,
+                "threshold_rejections": self.threshold_rejections,
+                "internal_errors": self.internal_errors,
+            }
+
+    def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` log entries (all when None), oldest first."""
+        with self._lock:
+            items = list(self.log)
+        return items[-limit:] if limit else items
+
+
+class Control:
+    """Test controls of one :class:`~autotask_sandbox.Sandbox` (``sb.control``)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sb = sandbox
+        self.seed = sandbox.config.seed
+        self.tickets = sandbox.config.tickets
+
+    @property
+    def clock(self) -> Clock:
+        """The sandbox clock (``advance(seconds)``, ``set(datetime)``, ``freeze()``)."""
+        return self._sb.clock
+
+    @property
+    def request_log(self) -> list[dict[str, Any]]:
+        """Every logged API request, oldest first (method, path, query, status, endpoint, user, fault...)."""
+        return self._sb.monitor.entries()
+
+    def clear_log(self) -> None:
+        """Empty the request log and the counters."""
+        self._sb.monitor.clear()
+
+    def reset(self, *, data: bool | None = None) -> None:
+        """Back to the freshly seeded state: data, threshold usage, log, stats, clock, faults, latency,
+        webhook deliveries (pending callouts are dropped, a callout in flight is not recorded).
+
+        Writes are undone from the store's restore point (each written table set its loaded rows aside),
+        which takes milliseconds. ``data=True`` regenerates the tenant instead (after changing table rows
+        behind the store's back); ``data=False`` leaves the data alone.
+        """
+        sb, cfg = self._sb, self._sb.config
+        state = sb.state
+        with sb.dispatcher.lock:
+            sb.clock.freeze(False)
+            sb.clock.set(sb.start_time)
+            reseeded = (state.seed, state.tickets) != (self.seed, self.tickets)
+            if data or (data is None and reseeded):
+                state.load(self.seed, self.tickets)
+            elif data is None:
+                state.restore()
+            state.auth.permission_status = cfg.permission_status
+            sb.state.threshold.configure(
+                limit=cfg.threshold,
+                window_s=cfg.threshold_window_s,
+                latency=cfg.threshold_latency,
+                latency_scale=cfg.threshold_latency_scale,
+            )
+            sb.state.threshold.reset()
+            sb.dispatcher.faults.configure(cfg.faults, seed=cfg.fault_seed, slow_s=cfg.slow_s)
+            sb.dispatcher.latency.configure(cfg.latency_ms, cfg.jitter_ms)
+            sb.dispatcher.threads.limit = cfg.thread_limit
+            sb.dispatcher.max_url_length = cfg.max_url_length
+            sb.monitor.clear()
+            state.webhooks.rules.clear()
+            if state.webhooks.delivery is not None:
+                state.webhooks.delivery.clear()
+
+    def reseed(self, seed: int | None = None, tickets: int | None = None) -> None:
+        """Generate a new tenant (later resets return to it); read ``sb.credentials`` again afterwards."""
+        self.seed = self.seed if seed is None else int(seed)
+        self.tickets = self.tickets if tickets is None else int(tickets)
+        self.reset()
+
+    def set_faults(
+        self, rates: dict[str, float] | None = None, *, seed: int | None = None, slow_s: float | None = None
+    ) -> dict[str, Any]:
+        """Replace the fault rates, e.g. ``{"500": .05, "429": .02, "reset": .01, "truncate": .01}``."""
+        faults = self._sb.dispatcher.faults
+        faults.configure(rates if rates is not None else faults.rates, seed=seed, slow_s=slow_s)
+        return {"rates": dict(faults.rates), "seed": faults.seed, "slow_s": faults.slow_s}
+
+    def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> dict[str, float]:
+        """Fixed latency plus uniform jitter (ms) on every API response."""
+        latency = self._sb.dispatcher.latency
+        latency.configure(latency_ms, jitter_ms)
+        return {"latency_ms": latency.latency_ms, "jitter_ms": latency.jitter_ms}
+
+    def set_limits(
+        self,
+        *,
+        threshold: int | None = None,
+        threshold_window_s: float | None = None,
+        threshold_latency: bool | None = None,
+        threshold_latency_scale: float | None = None,
+        thread_limit: int | None = None,
+        max_url_length: int | None = None,
+    ) -> dict[str, Any]:
+        """Change the hourly threshold, its latency, the thread limit or the URL length limit."""
+        sb = self._sb
+        sb.state.threshold.configure(
+            limit=threshold,
+            window_s=threshold_window_s,
+            latency=threshold_latency,
+            latency_scale=threshold_latency_scale,
+        )
+        if thread_limit is not None:
+            sb.dispatcher.threads.limit = int(thread_limit)
+        if max_url_length is not None:
+            sb.dispatcher.max_url_length = int(max_url_length)
+        return self.limits()
+
+    def set_permission_status(self, status: int) -> None:
+        """Status of "adequate permissions" errors: 500 as the live API answers, or 403 as the docs say."""
+        self._sb.state.auth.permission_status = int(status)
+
+    def limits(self) -> dict[str, Any]:
+        """The current limit settings."""
+        t = self._sb.state.threshold
+        return {
+            "threshold": t.limit,
+            "threshold_window_s": t.window_s,
+            "threshold_latency": t.latency,
+            "threshold_latency_scale": t.latency_scale,
+            "thread_limit": self._sb.dispatcher.threads.limit,
+            "max_url_length": self._sb.dispatcher.max_url_length,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Requests by endpoint and status, rejections, faults, hourly usage, rows per entity."""
+        sb = self._sb
+        doc = sb.monitor.snapshot()
+        t = sb.state.threshold
+        doc["hourly_usage"] = {"current": t.current(), "threshold": t.limit, "window_s": t.window_s}
+        doc["in_flight"] = sb.dispatcher.threads.in_flight()
+        doc["clock"] = to_wire(sb.clock.now())
+        doc["webhooks"] = self.webhook_stats()
+        with sb.dispatcher.lock:
+            doc["rows"] = sb.state.store.stats()
+        return doc
+
+    def webhook_stats(self) -> dict[str, Any]:
+        """Webhook callout counts: queued, delivered, failed, dropped, attempts, retries, pending, and
+        callouts not made (excluded resource, no callout fields, no subscribed field changed)."""
+        state = self._sb.state
+        delivery = state.webhooks.delivery
+        doc: dict[str, Any] = {"enabled": delivery is not None}
+        if delivery is not None:
+            doc.update(delivery.stats())
+        doc.update(state.webhooks.rules.counts)
+        return doc
+
+    def webhook_deliveries(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Recent webhook deliveries, oldest first: guid, webhook, url, action, status, attempts, error."""
+        delivery = self._sb.state.webhooks.delivery
+        return [] if delivery is None else delivery.deliveries(limit)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until no webhook callout is queued or in flight; False on timeout."""
+        delivery = self._sb.state.webhooks.delivery
+        return True if delivery is None else delivery.wait_idle(timeout)
+
+    # -- HTTP ----------------------------------------------------------------------------------------------
+
+    def http(self, req: WireRequest) -> WireResponse:
+        """Serve ``/_sandbox/<name>``."""
+        name = req.path[len("/_sandbox") :].strip("/").lower()
+        handler = self._routes().get((req.method, name))
+        if handler is None:
+            known = sorted({n for _, n in self._routes()})
+            return json_response(
+                {
+                    "errors": [
+                        f"unknown control endpoint {req.method} /_sandbox/{name}; known: {', '.join(known)}"
+                    ]
+                },
+                404,
+            )
+        try:
+            body = orjson.loads(req.body) if req.body.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            return json_response(handler(req, body))
+        except (ValueError, TypeError, KeyError, ApiError) as exc:
+            return json_response({"errors": [str(exc)]}, 400)
+
+    def _routes(self) -> dict[tuple[str, str], Callable[[WireRequest, dict], Any]]:
+        def faults_body(body: dict) -> dict:
+            rates = body.get("rates", {k: v for k, v in body.items() if k not in ("seed", "slow_s")})
+            return self.set_faults(rates, seed=body.get("seed"), slow_s=body.get("slow_s"))
+
+        def clock(body: dict) -> dict:
+            if "set" in body:
+                self.clock.set(parse_when(str(body["set"])))
+            if "advance" in body:
+                self.clock.advance(float(body["advance"]))
+            if "freeze" in body:
+                self.clock.freeze(bool(body["freeze"]))
+            return {"now": to_wire(self.clock.now()), "frozen": self.clock.frozen}
+
+        def reseed(body: dict) -> dict:
+            self.reseed(body.get("seed"), body.get("tickets"))
+            return {"seed": self.seed, "tickets": self.tickets, **self.credentials()}
+
+        faults = self._sb.dispatcher.faults
+        latency = self._sb.dispatcher.latency
+        return {
+            ("GET", "stats"): lambda r, b: self.stats(),
+            ("POST", "reset"): lambda r, b: (self.reset(), {"reset": True})[1],
+            ("POST", "reseed"): lambda r, b: reseed(b),
+            ("GET", "faults"): lambda r, b: {
+                "rates": dict(faults.rates),
+                "seed": faults.seed,
+                "slow_s": faults.slow_s,
+            },
+            ("POST", "faults"): lambda r, b: faults_body(b),
+            ("GET", "latency"): lambda r, b: {
+                "latency_ms": latency.latency_ms,
+                "jitter_ms": latency.jitter_ms,
+            },
+            ("POST", "latency"): lambda r, b: self.set_latency(
+                float(b.get("latency_ms", 0)), float(b.get("jitter_ms", 0))
+            ),
+            ("GET", "clock"): lambda r, b: clock({}),
+            ("POST", "clock"): lambda r, b: clock(b),
+            ("GET", "limits"): lambda r, b: self.limits(),
+            ("POST", "limits"): lambda r, b: self.set_limits(**b),
+            ("GET", "requests"): lambda r, b: {
+                "requests": self._sb.monitor.entries(int(r.query["limit"]) if "limit" in r.query else None)
+            },
+            ("DELETE", "requests"): lambda r, b: (self.clear_log(), {"cleared": True})[1],
+            ("GET", "credentials"): lambda r, b: self.credentials(),
+            ("GET", "webhooks"): lambda r, b: {
+                "deliveries": self.webhook_deliveries(int(r.query["limit"]) if "limit" in r.query else None),
+                "stats": self.webhook_stats(),
+            },
+        }
+
+    def credentials(self) -> dict[str, dict[str, str]]:
+        """The full and read-only API users' credentials."""
+        return {"credentials": self._sb.credentials, "readonly_credentials": self._sb.readonly_credentials}

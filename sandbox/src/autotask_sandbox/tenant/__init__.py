@@ -1,0 +1,1 @@
+"""Per-tenant metadata: fields, picklists, user-defined fields and the captured field lists."""

@@ -1,0 +1,1 @@
+"""Webhook callouts of API writes: the events (``events``) and their delivery (``delivery``)."""

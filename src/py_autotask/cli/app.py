@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sandbox": ("py_autotask.cli.sandbox_cmd", "sandbox", "Run the local Autotask sandbox server."),
     "bulk": ("py_autotask.cli.bulk", "bulk", "Create, update or delete records in bulk from a file."),
     "attachments": ("py_autotask.cli.attachments", "attachments", "Download or upload attachments and invoice PDFs."),
+    "mcp": ("py_autotask.cli.mcp_cmd", "mcp", "Serve Autotask to AI agents over MCP (read-only by default)."),
 }
 
 

@@ -9,7 +9,7 @@ import click
 from .._exceptions import AutotaskError, PermissionDeniedError
 from ._common import AppContext, ExitCode, describe_error, exit_code_for, pass_app, stdout_console
 
-__all__ = ["COMMON_ENTITIES", "test"]
+__all__ = ["COMMON_ENTITIES", "access_label", "test"]
 
 # The entities most exports and integrations start from.
 COMMON_ENTITIES = ("Companies", "Contacts", "Tickets", "TicketNotes", "TimeEntries", "Projects", "Tasks",
@@ -51,7 +51,7 @@ def test(app: AppContext) -> None:
             readable.append((name, f"error: {describe_error(exc)}"))
             problems += 1
             continue
-        readable.append((name, _ACCESS.get(info.get("userAccessForQuery"), str(info.get("userAccessForQuery")))))
+        readable.append((name, access_label(info.get("userAccessForQuery"))))
     import textwrap
 
     text = ", ".join(f"{n}: {a}" for n, a in readable)
@@ -59,6 +59,11 @@ def test(app: AppContext) -> None:
                   markup=False)
     if problems:
         raise SystemExit(ExitCode.PARTIAL)
+
+
+def access_label(value: Any) -> str:
+    """`userAccessForQuery` of entityInformation as a word: none, all or restricted."""
+    return _ACCESS.get(value, str(value))
 
 
 def _version_text(version: Any) -> str:

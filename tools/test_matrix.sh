@@ -21,7 +21,7 @@ LOG_DIR="${MATRIX_LOG_DIR:-/tmp/py-autotask-matrix}"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 # Everything the extras [all,dev] bring, plus anyio for the async tests (its pytest plugin).
 DEPS=(httpx orjson platformdirs click rich pyarrow xlsxwriter openpyxl redis keyring uvicorn pandas
-      pytest pytest-timeout anyio)
+      pytest pytest-timeout anyio "tomli; python_version < '3.11'")
 
 # The interpreter for version $1 (e.g. 3.10), or nothing: the newest pyenv build, else pythonX.Y on PATH.
 find_python() {

@@ -23,7 +23,7 @@ from py_autotask._exceptions import (
     UnsupportedOperationError,
 )
 from py_autotask.cli._common import EXIT_CODE_HELP, ExitCode, describe_error, exit_code_for
-from py_autotask.cli._profiles import parse_toml_subset, resolve_settings
+from py_autotask.cli._profiles import load_config, resolve_settings
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -133,10 +133,28 @@ base_url = "http://127.0.0.1:9/ATServicesRest/"
 """
 
 
-def test_toml_subset_reader_agrees_with_tomllib() -> None:
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+; on 3.10 the subset reader is what runs
+def test_profile_file_reads_all_of_toml(tmp_path: Path) -> None:
+    # tomllib on 3.11+, tomli on 3.10 (tools/test_matrix.sh runs this there): floats, arrays, inline
+    # tables and escapes parse the same on every supported Python.
+    config = tmp_path / "config.toml"
+    config.write_text(PROFILE_FILE + textwrap.dedent("""
+        [profiles.tuned]
+        timeout = 12.5
+        entities = ["Tickets", "Companies"]
+        limits = { pages = 3, ratio = 0.25 }
+        secret = "p\u00e4ss\\\\w\u20acrd\\t!"
+    """), encoding="utf-8")
+    tuned = load_config(config)["profiles"]["tuned"]
+    assert tuned == {"timeout": 12.5, "entities": ["Tickets", "Companies"], "limits": {"pages": 3, "ratio": 0.25},
+                     "secret": "p\u00e4ss\\w\u20acrd\t!"}
+    assert load_config(config)["profiles"]["prod"]["impersonation_resource_id"] == 29682885
 
-    assert parse_toml_subset(PROFILE_FILE) == tomllib.loads(PROFILE_FILE)
+
+def test_unreadable_profile_file_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.prod]\nusername = \"unterminated\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="cannot read the profile file .*config.toml"):
+        load_config(config)
 
 
 def test_settings_precedence_options_profile_environment(tmp_path: Path) -> None:
@@ -236,10 +254,3 @@ def test_app_context_repr_hides_the_secret_option() -> None:
         assert "CODE123" not in repr(app)
     finally:
         app.close()
-
-
-def test_profile_reader_keeps_non_ascii_text_beside_escapes() -> None:
-    # Python 3.10 without tomli reads profile files with parse_toml_subset; a secret mixing non-ASCII
-    # characters with an escape must come out as tomllib reads it, not as mojibake.
-    text = 'secret = "p\u00e4ss\\\\w\u20acrd\\t!"\nname = "Z\u00fcrich"\n'
-    assert parse_toml_subset(text) == {"secret": "p\u00e4ss\\w\u20acrd\t!", "name": "Z\u00fcrich"}

@@ -16,9 +16,8 @@ or `AUTOTASK_CONFIG` names another::
     # base_url = "https://webservices15.autotask.net/ATServicesRest/"   (else: zone discovery)
     # impersonation_resource_id = 29682885
 
-Python 3.11+ reads it with `tomllib`. Python 3.10 has no TOML reader in the standard library and tomli
-is not a dependency, so there `tomli` is used when installed and otherwise a small reader of the subset
-shown above (tables, strings, integers, booleans, comments) — profile files need nothing more.
+Python 3.11+ reads it with the standard library's `tomllib`; Python 3.10 with `tomli`, the same parser
+published separately (the `cli` extra installs it there). Both read all of TOML 1.0.
 
 Keyring entries live under the service name "py-autotask" and the username:
 `keyring set py-autotask api-user@example.com`.
@@ -27,7 +26,6 @@ Keyring entries live under the service name "py-autotask" and the username:
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +33,7 @@ from typing import Any
 
 from .._exceptions import ConfigurationError
 
-__all__ = ["KEYRING_SERVICE", "Settings", "config_path", "load_config", "parse_toml_subset", "resolve_settings"]
+__all__ = ["KEYRING_SERVICE", "Settings", "config_path", "load_config", "resolve_settings"]
 
 KEYRING_SERVICE = "py-autotask"
 _FIELDS = ("username", "secret", "integration_code", "base_url", "impersonation_resource_id")
@@ -78,72 +76,25 @@ def load_config(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
+    toml = _toml_module()
     try:
-        if sys.version_info >= (3, 11):
-            import tomllib
-
-            return tomllib.loads(raw.decode("utf-8"))
-        try:
-            import tomli  # type: ignore[import-not-found]
-        except ImportError:
-            return parse_toml_subset(raw.decode("utf-8"))
-        return dict(tomli.loads(raw.decode("utf-8")))
-    except ValueError as exc:  # tomllib.TOMLDecodeError and UnicodeDecodeError are ValueErrors
+        return toml.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
         raise ConfigurationError(f"cannot read the profile file {path}: {exc}") from None
 
 
-_TABLE = re.compile(r"^\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]$")
-_KEY = re.compile(r"^([A-Za-z0-9_-]+)\s*=\s*(.+)$")
+def _toml_module() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
 
-
-def parse_toml_subset(text: str) -> dict[str, Any]:
-    """Read the TOML subset profile files use (tables, strings, integers, booleans) without a library."""
-    root: dict[str, Any] = {}
-    table = root
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _TABLE.match(line)
-        if match:
-            table = root
-            for part in _split_dotted(match.group(1)):
-                table = table.setdefault(part, {})
-            continue
-        match = _KEY.match(line)
-        if not match:
-            raise ValueError(f"line {number}: expected `key = value` or `[table]`")
-        table[match.group(1)] = _scalar(match.group(2).strip(), number)
-    return root
-
-
-def _split_dotted(name: str) -> list[str]:
-    return [part.strip().strip("\"'") for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name)]
-
-
-def _scalar(value: str, number: int) -> Any:
-    if value[0] in "\"'":
-        quote = value[0]
-        end = value.find(quote, 1)
-        while quote == '"' and end > 0 and value[end - 1] == "\\":
-            end = value.find(quote, end + 1)
-        if end < 0:
-            raise ValueError(f"line {number}: unterminated string")
-        rest = value[end + 1 :].strip()
-        if rest and not rest.startswith("#"):
-            raise ValueError(f"line {number}: unexpected text after the string")
-        body = value[1:end]
-        if quote == '"' and "\\" in body:
-            # unicode_escape reads bytes as Latin-1: keep other characters as \u escapes it decodes back.
-            return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
-        return body
-    value = value.split("#", 1)[0].strip()
-    if value in ("true", "false"):
-        return value == "true"
+        return tomllib
     try:
-        return int(value.replace("_", ""))
-    except ValueError:
-        raise ValueError(f"line {number}: unsupported value {value!r} (use a quoted string)") from None
+        import tomli
+    except ImportError:
+        raise ConfigurationError(
+            "reading a profile file on Python 3.10 needs tomli: pip install 'py-autotask[cli]'"
+        ) from None
+    return tomli
 
 
 def _profile(config: Mapping[str, Any], name: str, path: Path) -> dict[str, Any]:

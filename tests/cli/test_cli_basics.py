@@ -254,3 +254,26 @@ def test_app_context_repr_hides_the_secret_option() -> None:
         assert "CODE123" not in repr(app)
     finally:
         app.close()
+
+
+def test_commands_end_by_raising_never_by_exiting() -> None:
+    # One error path: commands raise (CommandFailed, Interrupted, the client's errors) and the click app
+    # turns every exception into the table's exit code (LazyGroup.invoke); only main() leaves the process.
+    import ast
+
+    cli_dir = Path(SRC) / "py_autotask" / "cli"
+    exits = set()
+    for path in sorted(cli_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]:
+            for node in ast.walk(function):
+                calls_exit = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                              and node.func.attr in ("exit", "_exit") and isinstance(node.func.value, ast.Name)
+                              and node.func.value.id in ("sys", "os"))
+                raises_exit = (isinstance(node, ast.Raise) and node.exc is not None
+                               and "SystemExit" in ast.unparse(node.exc))
+                if calls_exit or raises_exit:
+                    exits.add(f"{path.name}:{getattr(function, 'name', '<module>')}")
+    # Every exit is seen from the module and from its function; only main() may hold one.
+    assert exits <= {"__init__.py:main", "__init__.py:<module>"}, exits
+    assert "__init__.py:main" in exits

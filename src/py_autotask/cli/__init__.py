@@ -10,6 +10,7 @@ import importlib.util
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -33,28 +34,16 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command line; exits with the code table in `py_autotask.cli._common`."""
     missing = _missing_extras()
     if missing:
         print(f"py-autotask: the command line needs {' and '.join(missing)}: {INSTALL_HINT}", file=sys.stderr)
         sys.exit(1)
-    from ._common import reporting_errors
     from .app import cli
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    verbose = sum(a.count("v") for a in args if a.startswith("-") and not a.startswith("--") and set(a[1:]) <= {"v"})
-    verbose += args.count("--verbose")
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
-    import click
-
-    with reporting_errors(verbose):
-        # Not click's standalone mode: it turns Ctrl-C and SIGTERM into "Aborted!" and exit code 1, while
-        # the table promises 130; `reporting_errors` maps click.Abort (what Ctrl-C becomes) to 130.
-        try:
-            result = cli.main(args=args, prog_name="py-autotask", standalone_mode=False)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-    sys.exit(result if isinstance(result, int) else 0)
+    # click's standalone mode prints usage errors (exit 2); every other failure, Ctrl-C included, is
+    # reported by the app itself (`LazyGroup.invoke`) with the table's exit code.
+    cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="py-autotask")

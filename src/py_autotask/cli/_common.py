@@ -23,7 +23,6 @@ import dataclasses
 import enum
 import os
 import sys
-from collections.abc import Iterator
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -56,10 +55,12 @@ __all__ = [
     "CommandFailed",
     "SANDBOX_INSTALL_HINT",
     "ExitCode",
+    "Interrupted",
     "describe_error",
     "exit_code_for",
     "fail",
     "pass_app",
+    "report_failure",
     "stderr_console",
     "stdout_console",
 ]
@@ -90,16 +91,33 @@ EXIT_CODE_HELP = (
 )
 
 
-class CommandFailed(click.ClickException):
-    """A failure with a chosen exit code and one actionable line for stderr."""
+class CommandFailed(Exception):
+    """How a command ends with a non-zero exit code: raised, never `sys.exit()`, so that `report_failure`
+    is the one place that reports failures and chooses exit codes.
 
-    def __init__(self, message: str, exit_code: int = ExitCode.ERROR) -> None:
-        super().__init__(message)
+    `message` is one actionable line for stderr; None when the command has already reported (a summary).
+    """
+
+    def __init__(self, message: str | None = None, exit_code: int = ExitCode.ERROR) -> None:
+        super().__init__(message or "")
+        self.message = message
         self.exit_code = int(exit_code)
 
-    def show(self, file: Any = None) -> None:
-        """Print `py-autotask: error: <message>` on stderr."""
-        click.echo(f"py-autotask: error: {self.format_message()}", err=True)
+    def report(self) -> None:
+        """Print `py-autotask: error: <message>` on stderr (nothing when already reported)."""
+        if self.message:
+            click.echo(f"py-autotask: error: {self.message}", err=True)
+
+
+class Interrupted(CommandFailed):
+    """Ctrl-C or SIGTERM (exit code 130); `hint` says how to continue, e.g. with --resume."""
+
+    def __init__(self, hint: str = "") -> None:
+        super().__init__("interrupted" + (f" — {hint}" if hint else ""), ExitCode.INTERRUPTED)
+
+    def report(self) -> None:
+        """Print `py-autotask: interrupted[ — hint]` on stderr."""
+        click.echo(f"py-autotask: {self.message}", err=True)
 
 
 def fail(message: str, exit_code: int = ExitCode.ERROR) -> NoReturn:
@@ -109,9 +127,9 @@ def fail(message: str, exit_code: int = ExitCode.ERROR) -> NoReturn:
 
 def exit_code_for(exc: BaseException) -> int:
     """The exit code for an exception that ended a command."""
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, (KeyboardInterrupt, click.Abort)):
         return ExitCode.INTERRUPTED
-    if isinstance(exc, click.ClickException):
+    if isinstance(exc, (CommandFailed, click.ClickException)):
         return exc.exit_code
     if isinstance(exc, (ConfigurationError, AuthenticationError, PermissionDeniedError)):
         return ExitCode.AUTH
@@ -251,33 +269,27 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-@contextlib.contextmanager
-def reporting_errors(verbose: int) -> Iterator[None]:
-    """Turn any exception into one stderr line and the matching exit code (traceback with -v)."""
-    try:
-        yield
-    except click.exceptions.Exit:
-        raise
-    except click.ClickException:
-        raise
-    except click.Abort:
-        click.echo("py-autotask: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("py-autotask: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+def report_failure(exc: BaseException, verbose: int) -> int:
+    """Say on stderr why a command failed (one line; the traceback too under -v) and return its exit code.
+
+    The click app calls this for every exception a command raises (`LazyGroup.invoke`): the one place
+    where failures become exit codes.
+    """
+    if isinstance(exc, (KeyboardInterrupt, click.Abort)):  # click.Abort: what click makes of Ctrl-C
+        exc = Interrupted()
+    if isinstance(exc, CommandFailed):
+        exc.report()
+    elif isinstance(exc, click.ClickException):  # usage errors: click's own message and code 2
+        exc.show()
+    elif isinstance(exc, BrokenPipeError):
         # The reader of stdout went away (`… | head`): stop quietly, and keep Python from complaining
         # about the unflushed stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(ExitCode.ERROR)
-    except (AutotaskError, OSError) as exc:
-        _print_failure(exc, verbose)
-        sys.exit(exit_code_for(exc))
-    except Exception as exc:  # the last line of defence: one clear line instead of a bare traceback
-        _print_failure(exc, verbose, unexpected=True)
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
+    else:  # the last line of defence for anything else: one clear line instead of a bare traceback
+        _print_failure(exc, verbose, unexpected=not isinstance(exc, (AutotaskError, OSError)))
+    return exit_code_for(exc)
 
 
 def _print_failure(exc: BaseException, verbose: int, *, unexpected: bool = False) -> None:

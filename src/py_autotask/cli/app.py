@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ._common import EXIT_CODE_HELP, AppContext, ExitCode, fail
+from ._common import EXIT_CODE_HELP, AppContext, ExitCode, fail, report_failure
 
 __all__ = ["COMMANDS", "cli"]
 
@@ -54,6 +54,16 @@ class LazyGroup(click.Group):
         if command is None:
             return _unavailable(cmd_name, f"{module_name} defines no click command {cmd_name!r}")
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; any exception it raises becomes one line on stderr and the table's exit code."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # usage errors (click prints them, exit 2) and explicit exits (--version)
+        except (KeyboardInterrupt, Exception) as exc:  # KeyboardInterrupt: Ctrl-C, and SIGTERM (see main)
+            app = ctx.find_object(AppContext)
+            ctx.exit(report_failure(exc, app.verbose if app is not None else 0))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Help text comes from the table, so listing commands imports none of them.

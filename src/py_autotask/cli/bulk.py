@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ._common import AppContext, ExitCode, fail, pass_app, stderr_console
+from ._common import AppContext, CommandFailed, ExitCode, Interrupted, fail, pass_app, stderr_console
 
 __all__ = ["bulk"]
 
@@ -136,14 +135,14 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
         console.print(summary.describe(), highlight=False, markup=False)
         if not dry_run and options.journal is not None:
             console.print(f"journal: {options.journal}", highlight=False, markup=False)
+    # The summary above says what failed; only the exit code is left to choose.
     if interrupted:
-        click.echo("py-autotask: interrupted — continue with --resume", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        raise Interrupted("continue with --resume")
     if summary.aborted:
-        sys.exit(ExitCode.LIMIT if "threshold" in summary.aborted or "circuit" in summary.aborted
-                 or "429" in summary.aborted else ExitCode.PARTIAL)
+        raise CommandFailed(exit_code=ExitCode.LIMIT if "threshold" in summary.aborted or "circuit" in summary.aborted
+                            or "429" in summary.aborted else ExitCode.PARTIAL)
     if not summary.ok:
-        sys.exit(ExitCode.PARTIAL)
+        raise CommandFailed(exit_code=ExitCode.PARTIAL)
 
 
 def _zone(name: str | None) -> Any:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from ._common import AppContext, ExitCode, describe_error, exit_code_for, fail, pass_app, stderr_console
+from ._common import (
+    AppContext,
+    CommandFailed,
+    ExitCode,
+    Interrupted,
+    describe_error,
+    exit_code_for,
+    fail,
+    pass_app,
+    stderr_console,
+)
 
 __all__ = ["export"]
 
@@ -102,9 +111,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     try:
         summary = engine.run()
     except KeyboardInterrupt:
-        hint = " — continue with --resume" if output != "-" else ""
-        click.echo(f"py-autotask: interrupted{hint}", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        raise Interrupted("continue with --resume" if output != "-" else "") from None
     if not quiet:
         render_summary(summary, console)
         for warning in engine.warnings + engine.references.warnings:
@@ -116,9 +123,9 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         line = describe_error(entity.exception) if entity.exception is not None else entity.error or entity.status
         click.echo(f"py-autotask: error: {entity.entity}: {line}", err=True)
     if len(failed) < len(summary.entities):
-        sys.exit(ExitCode.PARTIAL)
-    exc = failed[0].exception
-    sys.exit(exit_code_for(exc) if exc is not None else ExitCode.API)
+        raise CommandFailed(exit_code=ExitCode.PARTIAL)  # each failure is reported above
+    first = failed[0].exception
+    raise CommandFailed(exit_code=exit_code_for(first) if first is not None else ExitCode.API)
 
 
 def _check_extra(fmt: str) -> None:

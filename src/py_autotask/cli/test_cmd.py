@@ -7,7 +7,15 @@ from typing import Any
 import click
 
 from .._exceptions import AutotaskError, PermissionDeniedError
-from ._common import AppContext, ExitCode, describe_error, exit_code_for, pass_app, stdout_console
+from ._common import (
+    AppContext,
+    CommandFailed,
+    ExitCode,
+    describe_error,
+    exit_code_for,
+    pass_app,
+    stdout_console,
+)
 
 __all__ = ["COMMON_ENTITIES", "access_label", "test"]
 
@@ -34,7 +42,7 @@ def test(app: AppContext) -> None:
         threshold = client.threshold_information()
     except AutotaskError as exc:
         console.print(f"FAILED        {describe_error(exc)}", markup=False)
-        raise SystemExit(exit_code_for(exc)) from None
+        raise CommandFailed(exit_code=exit_code_for(exc)) from None  # reported on the line above
     console.print("authenticated yes", markup=False)
     used, limit = threshold.get("currentTimeframeRequestCount"), threshold.get("externalRequestThreshold")
     minutes = threshold.get("requestThresholdTimeframe")
@@ -58,7 +66,7 @@ def test(app: AppContext) -> None:
     console.print(textwrap.fill(text, width=100, initial_indent="read access   ", subsequent_indent=" " * 14),
                   markup=False)
     if problems:
-        raise SystemExit(ExitCode.PARTIAL)
+        raise CommandFailed(exit_code=ExitCode.PARTIAL)  # each problem is listed above
 
 
 def access_label(value: Any) -> str:

@@ -277,3 +277,16 @@ def test_commands_end_by_raising_never_by_exiting() -> None:
     # Every exit is seen from the module and from its function; only main() may hold one.
     assert exits <= {"__init__.py:main", "__init__.py:<module>"}, exits
     assert "__init__.py:main" in exits
+
+
+def test_a_profile_secret_readable_by_others_is_warned_about(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(PROFILE_FILE)
+    config.chmod(0o644)
+    resolve_settings({"profile": "prod"}, {"AUTOTASK_CONFIG": str(config)})
+    warning = capsys.readouterr().err
+    assert "readable by other users" in warning and "chmod 600" in warning and "s3cr" not in warning
+    config.chmod(0o600)
+    resolve_settings({"profile": "prod"}, {"AUTOTASK_CONFIG": str(config)})
+    assert capsys.readouterr().err == ""

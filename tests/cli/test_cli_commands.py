@@ -119,3 +119,21 @@ def test_local_file_problem_exits_1(cli: Any) -> None:
     code, _, err = cli("export", "Companies", "-o", "/dev/null/Companies.csv")
     assert code == ExitCode.ERROR
     assert "Companies" in err and "/dev/null" in err
+
+
+def test_entities_can_create_includes_entities_created_under_a_parent(cli: Any) -> None:
+    code, out, err = cli("entities", "--can", "create", "--format", "json")
+    rows = {r["entity"]: r for r in json.loads(out)}
+    assert code == 0 and {"Tickets", "Contacts", "TicketNotes", "TicketAttachments"} <= set(rows)
+    assert rows["TicketNotes"]["parent_only"] == ["create", "replace", "update"] and rows["Tickets"]["parent_only"] == []
+    code, out, _ = cli("entities", "--can", "create", "--format", "csv")
+    contacts = next(r for r in csv.DictReader(io.StringIO(out)) if r["entity"] == "Contacts")
+    assert contacts["create"] == "under parent" and contacts["query"] == "yes"
+
+
+def test_inspect_names_references_by_todays_entity_names(cli: Any) -> None:
+    code, out, _ = cli("inspect", "Contacts", "--format", "text", "--no-picklists")
+    assert code == 0 and "→ Companies" in out and "→ Account" not in out
+    code, out, _ = cli("inspect", "Contacts", "--format", "json")
+    company = next(f for f in json.loads(out)["fields"] if f["name"] == "companyID")
+    assert company["referenceEntity"] == "Companies" and company["referenceEntityType"] == "Account"

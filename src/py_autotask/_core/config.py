@@ -68,9 +68,14 @@ class Credentials:
 
 
 def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses, the only hosts plain HTTP may reach."""
+    """True for literal loopback addresses and `localhost` itself, the only hosts plain HTTP may reach.
+
+    A name that merely ends in `.localhost` is not enough: whether it resolves to loopback is up to the
+    resolver in use (RFC 6761 asks for it, many resolvers send it to DNS), and the credentials would go
+    wherever it points.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -26,10 +26,13 @@ Keyring entries live under the service name "py-autotask" and the username:
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import click
 
 from .._exceptions import ConfigurationError
 
@@ -115,6 +118,7 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str]) -> 
     default = _profile(config, default_name, path) if default_name and not explicit_name else {}
 
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
     sources: list[str] = []
     layers = [
         ("options", {k: options.get(k) for k in _FIELDS}),
@@ -126,6 +130,7 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str]) -> 
         for key in _FIELDS:
             if values.get(key) in (None, "") and layer.get(key) not in (None, ""):
                 values[key] = layer[key]
+                origin[key] = label
                 if label not in sources:
                     sources.append(label)
 
@@ -133,6 +138,8 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str]) -> 
     secret = values.get("secret")
     if options.get("secret_from_keyring") or secret == "keyring":
         secret = _keyring_secret(username)
+    elif origin.get("secret", "").startswith("profile"):
+        _warn_if_exposed(path)
     missing = [name for name in ("username", "secret", "integration_code") if not values.get(name) and not
                (name == "secret" and secret)]
     if missing:
@@ -156,6 +163,19 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str]) -> 
         source=", ".join(sources),
         zone_lookup_url=environ.get("AUTOTASK_ZONE_LOOKUP_URL") or None,
     )
+
+
+def _warn_if_exposed(path: Path) -> None:
+    """Say so when the profile file holding a plaintext secret can be read by other users."""
+    if os.name != "posix":
+        return  # Windows ACLs do not map to mode bits; the user profile directory is private by default
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        click.echo(
+            f"warning: {path} holds a plaintext secret and is readable by other users (mode {mode:04o}); "
+            f"run `chmod 600 {path}` or keep the secret in the keyring (secret = \"keyring\")",
+            err=True,
+        )
 
 
 def _keyring_secret(username: str) -> str:

@@ -7,8 +7,8 @@ import sys
 
 import click
 
+from .._catalog import capabilities, parent_only
 from ._common import stdout_console
-from .inspect import capabilities
 
 __all__ = ["entities"]
 
@@ -33,7 +33,8 @@ def entities(pattern: str | None, needs: tuple[str, ...], fmt: str | None) -> No
         if not set(needs) <= set(caps):
             continue
         parents = sorted({c["parent"] for c in entry.get("children", [])})
-        rows.append({"entity": name, "capabilities": caps, "udfs": bool(entry.get("hasUdfs")), "parents": parents})
+        rows.append({"entity": name, "capabilities": caps, "parent_only": sorted(parent_only(entry)),
+                     "udfs": bool(entry.get("hasUdfs")), "parents": parents})
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
     if fmt == "json":
@@ -46,7 +47,7 @@ def entities(pattern: str | None, needs: tuple[str, ...], fmt: str | None) -> No
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["entity", *_KINDS, "udfs", "parents"])
         for row in rows:
-            writer.writerow([row["entity"], *("yes" if k in row["capabilities"] else "" for k in _KINDS),
+            writer.writerow([row["entity"], *(_mark(row, k, "yes", "under parent") for k in _KINDS),
                              "yes" if row["udfs"] else "", " ".join(row["parents"])])
     else:
         from rich.table import Table
@@ -57,6 +58,15 @@ def entities(pattern: str | None, needs: tuple[str, ...], fmt: str | None) -> No
             table.add_column(kind if kind != "under-parent" else "parent", justify="center")
         table.add_column("udfs", justify="center")
         for row in rows:
-            table.add_row(row["entity"], *("✓" if k in row["capabilities"] else "" for k in _KINDS[:-1]),
+            table.add_row(row["entity"], *(_mark(row, k, "✓", "↳") for k in _KINDS[:-1]),
                           ", ".join(row["parents"]), "✓" if row["udfs"] else "")
         stdout_console().print(table)
+        if any(row["parent_only"] for row in rows):
+            click.echo("↳ only under a parent: pass the parent's id (parent_id=, or its foreign key in the "
+                       "record), e.g. /Tickets/{id}/Notes", err=True)
+
+
+def _mark(row: dict, kind: str, yes: str, under_parent: str) -> str:
+    if kind not in row["capabilities"]:
+        return ""
+    return under_parent if kind in row["parent_only"] else yes

@@ -8,22 +8,11 @@ from typing import Any
 
 import click
 
+from .._catalog import capabilities
 from ._common import AppContext, pass_app, stdout_console
+from .test_cmd import access_label
 
-__all__ = ["capabilities", "inspect"]
-
-_OPS = (("query", ("queryPost", "queryGet")), ("count", ("countPost", "countGet")), ("get", ("getById",)),
-        ("create", ("create",)), ("update", ("update",)), ("replace", ("replace",)), ("delete", ("delete",)))
-_ACCESS = {0: "none", 1: "all", 2: "restricted", "None": "none", "All": "all", "Restricted": "restricted"}
-
-
-def capabilities(entry: Mapping[str, Any]) -> list[str]:
-    """The operations an entity supports at the root, from the catalogue (plus "children" routes)."""
-    ops = set(entry.get("ops", ()))
-    caps = [name for name, needs in _OPS if ops & set(needs)]
-    if entry.get("children"):
-        caps.append("under-parent")
-    return caps
+__all__ = ["inspect"]
 
 
 @click.command("inspect", epilog="Example: py-autotask inspect Tickets --picklists")
@@ -35,12 +24,16 @@ def capabilities(entry: Mapping[str, Any]) -> list[str]:
 def inspect(app: AppContext, entity: str, picklists: bool, fmt: str | None) -> None:
     """Describe ENTITY: fields (type, required, read-only, reference), picklists, UDFs, capabilities, routes."""
     from .._catalog import find_entity, load_catalog
+    from ..export.labels import reference_entity
 
     entry = find_entity(entity)
     name = entry["name"]
     ent = app.client().entity(name)
     has_metadata = "fields" in entry.get("ops", ())
-    fields = ent.fields() if has_metadata else []
+    # Each reference also names today's entity (Companies) beside the legacy name the metadata carries (Account).
+    fields = [({**f, "referenceEntity": reference_entity(str(f["referenceEntityType"]), load_catalog())}
+               if f.get("isReference") and f.get("referenceEntityType") else f)
+              for f in (ent.fields() if has_metadata else [])]
     udfs = ent.udfs() if entry.get("hasUdfs") and "userDefinedFields" in entry.get("ops", ()) else []
     info = ent.info() if "entityInformation" in entry.get("ops", ()) else {}
     parents = entry.get("children", [])
@@ -67,7 +60,7 @@ def _print_text(name: str, entry: Mapping[str, Any], info: Mapping[str, Any], fi
     console.print(f"[bold]{name}[/bold]  (legacy name {entry.get('legacy')}, {entry.get('path')})")
     console.print(f"capabilities: {', '.join(capabilities(entry)) or 'none'}")
     if info:
-        access = ", ".join(f"{kind} {_ACCESS.get(info.get('userAccessFor' + kind.title()), '?')}"
+        access = ", ".join(f"{kind} {access_label(info.get('userAccessFor' + kind.title()))}"
                            for kind in ("query", "create", "update", "delete"))
         console.print(f"this API user may: {access}; webhooks: {'yes' if info.get('supportsWebhookCallouts') else 'no'}")
     for route in parents:
@@ -82,7 +75,7 @@ def _print_text(name: str, entry: Mapping[str, Any], info: Mapping[str, Any], fi
     for field in fields:
         extra = ""
         if field.get("isReference"):
-            extra = f"→ {field.get('referenceEntityType')}"
+            extra = f"→ {field.get('referenceEntity') or field.get('referenceEntityType')}"
         elif field.get("isPickList"):
             count = len(field.get("picklistValues") or [])
             parent = field.get("picklistParentValueField")

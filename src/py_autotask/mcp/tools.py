@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .._catalog import entity_names, find_entity, load_catalog
+from .._catalog import capabilities, entity_names, find_entity, load_catalog
 from .._exceptions import AutotaskError
 from ..export.labels import LabelResolver, ReferenceCache
 from .shaping import UNTRUSTED_NOTICE, shape_record
@@ -28,7 +28,6 @@ __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "AutotaskTools", "ToolRefused"]
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 200  # records per call: enough to read, small enough for a model's context
-_WRITE_OPS = {"create": "create", "update": "update", "delete": "delete"}
 
 
 class ToolRefused(Exception):
@@ -49,7 +48,7 @@ class AutotaskTools:
         """Every entity with what it supports (optionally only those that support `can`)."""
         rows = []
         for name in entity_names():
-            ops = _capabilities(find_entity(name))
+            ops = capabilities(find_entity(name))
             if can is None or can in ops:
                 rows.append({"entity": name, "supports": ops, "writable_here": name in self.allow_write})
         return {"entities": rows, "count": len(rows), "write_allowed": list(self.allow_write)}
@@ -74,7 +73,7 @@ class AutotaskTools:
                 ]
             fields.append(item)
         udfs = [{"name": u.get("name"), "type": u.get("dataType")} for u in ent.udfs()] if _has_udfs(name) else []
-        return {"entity": name, "supports": _capabilities(find_entity(name)),
+        return {"entity": name, "supports": capabilities(find_entity(name)),
                 "writable_here": name in self.allow_write, "fields": fields, "udfs": udfs}
 
     def search(self, entity: str, filter: str | None = None, fields: Sequence[str] | None = None,
@@ -176,12 +175,12 @@ class AutotaskTools:
             entry = find_entity(entity)
         except AutotaskError as exc:
             raise ToolRefused(str(exc)) from None
-        if need not in _capabilities(entry):
+        if need not in capabilities(entry):
             raise ToolRefused(f"{entry['name']} does not support {need} in Autotask's API")
         return str(entry["name"])
 
     def _writable(self, entity: str, operation: str) -> str:
-        name = self._queryable(entity, need=_WRITE_OPS[operation])
+        name = self._queryable(entity, need=operation)
         if name not in self.allow_write:
             allowed = ", ".join(self.allow_write) or "none: the server is read-only"
             raise ToolRefused(
@@ -210,16 +209,6 @@ class AutotaskTools:
     def _fetch_names(self, entity: str, fields: Sequence[str], ids: list[int]) -> list[dict[str, Any]]:
         flt = [{"op": "in", "field": "id", "value": ids}]
         return self.client.entity(entity).query(flt, fields=["id", *fields]).to_list()
-
-
-def _capabilities(entry: Mapping[str, Any]) -> list[str]:
-    # Writes under a parent (/Tickets/{id}/Notes) count: the client routes them by the parent's id.
-    ops = set(entry.get("ops", ()))
-    for child in entry.get("children", ()):
-        ops.update(child.get("ops", ()))
-    supported = [("query", {"queryPost", "queryGet"}), ("count", {"countPost", "countGet"}), ("get", {"getById"}),
-                 ("create", {"create"}), ("update", {"update"}), ("delete", {"delete"})]
-    return [name for name, needs in supported if ops & needs]
 
 
 def _has_udfs(entity: str) -> bool:

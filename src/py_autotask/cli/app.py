@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bulk": ("py_autotask.cli.bulk", "bulk", "Create, update or delete records in bulk from a file."),
     "attachments": ("py_autotask.cli.attachments", "attachments", "Download or upload attachments and invoice PDFs."),
     "mcp": ("py_autotask.cli.mcp_cmd", "mcp", "Serve Autotask to AI agents over MCP (read-only by default)."),
+    "webhooks": ("py_autotask.cli.webhooks", "webhooks", "Create, list or delete Autotask webhooks."),
+    "listen": ("py_autotask.cli.webhooks", "listen", "Receive webhook callouts; write verified events as NDJSON."),
 }
 
 

@@ -89,8 +89,9 @@ def api_records(client: AutotaskClient, entity: str) -> tuple[dict[int, dict[str
     """The entity's records as the API serves them (followed by nextPageUrl, not by the engine's ranges)."""
     ent = client.entity(entity)
     types = {f["name"]: f["dataType"] for f in ent.fields()}
-    udfs = [u["name"] for u in ent.udfs()]
-    types.update({f"udf:{u}": "string" for u in udfs})
+    udf_metadata = ent.udfs()
+    udfs = [u["name"] for u in udf_metadata]
+    types.update({f"udf:{u['name']}": u["type"] for u in udf_metadata})  # UDFs keep their declared types
     records = {r["id"]: flatten_udfs(r, udfs) for r in ent.query()}
     return records, types
 

@@ -31,13 +31,14 @@ from typing import Any
 
 from .._catalog import load_catalog
 from .._exceptions import AutotaskError, QuerySyntaxError
+from ..tables import TableSchema
 from . import incremental
 from .labels import LabelResolver, ReferenceCache
 from .plan import RangeScheduler, change_field
 from .progress import EntitySummary, ExportProgress, RunSummary
 from .sinks import FileSink, StdoutSink, open_sink
 from .state import Checkpoint, options_key
-from .writers import Column, columns_from_fields, flatten_udfs
+from .writers import Column, flatten_udfs
 
 __all__ = ["ExportEngine", "ExportRequest"]
 
@@ -269,11 +270,15 @@ class _EntityJob:
         """Columns (and the label resolver) from the tenant's field metadata; a resume keeps its columns."""
         metadata = fields.result()
         self.engine.count_request()
-        types = {str(f["name"]): str(f.get("dataType") or "string") for f in metadata}
-        udf_names = [str(u["name"]) for u in udfs.result()] if udfs is not None else []
+        udf_metadata = udfs.result() if udfs is not None else []
         if udfs is not None:
             self.engine.count_request()
-        columns, self.udf_names = _columns(self.request.fields, metadata, types, udf_names)
+        try:  # the shared schema layer: UDF columns get their declared types, as in to_arrow()
+            table = TableSchema.from_metadata(self.entity, metadata, udf_metadata, fields=self.request.fields)
+        except ValueError as exc:
+            raise QuerySyntaxError(f"--fields: {exc}") from None
+        columns = [Column(c.name, c.data_type) for c in table.columns]
+        self.udf_names = list(table.udf_names)
         self.resolver = None
         if self.request.labels:
             self.resolver = LabelResolver(metadata, [c.name for c in columns], self.engine.catalog,
@@ -483,36 +488,6 @@ def _include(wanted: Sequence[str] | None, types: Mapping[str, str]) -> list[str
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise QuerySyntaxError(f"--fields: the entity has no field {key!r}{hint}")
     return list(dict.fromkeys(include))
-
-
-def _columns(wanted: Sequence[str] | None, metadata: Sequence[Mapping[str, Any]], types: Mapping[str, str],
-             udf_names: Sequence[str]) -> tuple[list[Column], list[str]]:
-    """(columns, UDFs to flatten) from --fields or the field metadata (metadata order, then UDFs)."""
-    if not wanted:
-        return columns_from_fields({n: _column_type(t) for n, t in types.items()}, udf_names), list(udf_names)
-    by_lower = {n.lower(): n for n in types}
-    udf_lower = {n.lower(): n for n in udf_names}
-    columns: list[Column] = []
-    udfs: list[str] = []
-    for name in wanted:
-        key = name.strip()
-        if key.lower().startswith("udf:"):
-            if key[4:].lower() not in udf_lower:
-                raise QuerySyntaxError(f"--fields: no user-defined field {key[4:]!r} (UDFs: {', '.join(udf_names)})")
-            udfs.append(udf_lower[key[4:].lower()])
-            columns.append(Column("udf:" + udfs[-1]))
-        elif key.lower() in by_lower:
-            real = by_lower[key.lower()]
-            columns.append(Column(real, _column_type(types[real])))
-        else:
-            raise QuerySyntaxError(f"--fields: this tenant's {key!r} field is missing from the field metadata")
-    return columns, udfs
-
-
-def _column_type(data_type: str) -> str:
-    from .writers import DATA_TYPES
-
-    return data_type if data_type.lower() in DATA_TYPES else "string"
 
 
 def _with_labels(columns: list[Column], label_of: Mapping[str, str]) -> list[Column]:

@@ -125,6 +125,11 @@ class XlsxWriter(Writer):
             self.truncated_cells += 1
 
     def _write_number(self, sheet: Any, row: int, col: int, value: Any) -> None:
+        if isinstance(value, str):  # a numeric UDF: its values are strings on the wire
+            try:
+                value = float(value) if value.strip() else value
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self._write_text(sheet, row, col, value)
         elif isinstance(value, int) and abs(value) > _MAX_EXACT_INT:

@@ -15,6 +15,7 @@ from ._core.paging import Pager
 from ._core.requests import query_body
 from ._entity import EntityBase, Method, Strategy, _unusable_factory
 from ._pagination import AsyncPaginator, Page
+from .tables.frames import AsyncTableMethods
 
 if TYPE_CHECKING:
     from ._async_client import AsyncAutotaskClient
@@ -43,7 +44,7 @@ class AsyncEntity(EntityBase[R]):
         """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
         factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
                                            method=method, strategy=strategy, impersonate=impersonate)
-        return AsyncQueryPaginator(self._client, factory, f"{self.name} query")
+        return AsyncQueryPaginator(self._client, factory, f"{self.name} query", entity=self.name, fields=fields)
 
     async def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
         """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
@@ -111,12 +112,17 @@ class AsyncEntity(EntityBase[R]):
         return await self._client._run(self._value_flow(field, label))
 
 
-class AsyncQueryPaginator(AsyncPaginator[R]):
-    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names)."""
+class AsyncQueryPaginator(AsyncTableMethods, AsyncPaginator[R]):
+    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names).
 
-    def __init__(self, client: AsyncAutotaskClient, pager_flow: Callable[[], Flow], description: str) -> None:
+    `await ….to_arrow()`, `.to_pandas()`, `.to_polars()`: the records as one typed table (`py_autotask.tables`).
+    """
+
+    def __init__(self, client: AsyncAutotaskClient, pager_flow: Callable[[], Flow], description: str, *,
+                 entity: str = "", fields: Sequence[str] | None = None) -> None:
         super().__init__(client, _unusable_factory, description)
         self._pager_flow = pager_flow
+        self._table_entity, self._table_fields = entity, fields
 
     async def iter_pages(self) -> AsyncIterator[Page]:
         """Each page in turn, fetched when needed."""

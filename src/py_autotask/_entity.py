@@ -31,6 +31,7 @@ from ._core.routes import EntitySpec, NeedsParent, Route, lookup_key
 from ._exceptions import NotFoundError, UnsupportedOperationError
 from ._metadata import find_field, label_for, metadata_flow, picklist_values, value_for
 from ._pagination import Page, Paginator
+from .tables.frames import TableMethods
 
 if TYPE_CHECKING:
     from ._client import AutotaskClient
@@ -248,7 +249,7 @@ class Entity(EntityBase[R]):
         """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
         factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
                                            method=method, strategy=strategy, impersonate=impersonate)
-        return QueryPaginator(self._client, factory, f"{self.name} query")
+        return QueryPaginator(self._client, factory, f"{self.name} query", entity=self.name, fields=fields)
 
     def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
         """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
@@ -316,12 +317,17 @@ class Entity(EntityBase[R]):
         return self._client._run(self._value_flow(field, label))
 
 
-class QueryPaginator(Paginator[R]):
-    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names)."""
+class QueryPaginator(TableMethods, Paginator[R]):
+    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names).
 
-    def __init__(self, client: AutotaskClient, pager_flow: Callable[[], Flow], description: str) -> None:
+    `.to_arrow()`, `.to_pandas()`, `.to_polars()`: the records as one typed table (`py_autotask.tables`).
+    """
+
+    def __init__(self, client: AutotaskClient, pager_flow: Callable[[], Flow], description: str, *,
+                 entity: str = "", fields: Sequence[str] | None = None) -> None:
         super().__init__(client, _unusable_factory, description)
         self._pager_flow = pager_flow
+        self._table_entity, self._table_fields = entity, fields
 
     def iter_pages(self) -> Iterator[Page]:
         """Each page in turn, fetched when needed."""

@@ -71,52 +71,34 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
            resume: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
-    from .._catalog import find_entity, load_catalog
-    from ..export.plan import output_paths, queryable_entities, select_entities
+    from ..export.api import build_request, export_request
+    from ..export.progress import ExportProgress, render_summary
+    from ..export.writers import MissingExtraError
 
-    catalog = load_catalog()
     if all_entities and entities:
         fail("give entity names or --all, not both", ExitCode.USAGE)
     if not all_entities and not entities:
         fail("name at least one entity (e.g. Tickets,Companies) or use --all", ExitCode.USAGE)
-    try:
-        names = queryable_entities(catalog) if all_entities else select_entities(
-            entities, catalog, lambda n: find_entity(n)["name"])
-        for name in names:
-            if not {"queryPost", "queryGet"} & set(catalog[name]["ops"]):
-                raise ValueError(f"{name} cannot be queried at the root of the API (only under its parent)")
-        fmt, outputs = output_paths(names, output, fmt)
-    except ValueError as exc:
-        fail(str(exc), ExitCode.USAGE)
     if output == "-" and (resume or incremental and not state_file):
         fail("--resume needs a file output; --incremental to stdout needs --state FILE", ExitCode.USAGE)
-    if filter_text:
-        from ..query import parse_filter
-
-        parse_filter(filter_text)  # a syntax error stops here, before any request (exit 2)
-    _check_extra(fmt)
-    from ..export.engine import ExportEngine, ExportRequest
-    from ..export.progress import ExportProgress, render_summary
-
-    request = ExportRequest(
-        entities=names, outputs=outputs, format=fmt, filter=filter_text or None,
-        fields=[f.strip() for f in fields.split(",") if f.strip()] if fields else None,
-        since=since, until=until, labels=labels, resume=resume, incremental=incremental,
-        state_dir=state_dir, state_file=state_file, workers=threads, parallel_entities=parallel,
-        page_size=page_size,
-    )
+    try:
+        request = build_request(list(entities), output, all_entities=all_entities, format=fmt, filter=filter_text,
+                                fields=fields, since=since, until=until, labels=labels, resume=resume,
+                                incremental=incremental, state_dir=state_dir, state_file=state_file, threads=threads,
+                                parallel=parallel, page_size=page_size)
+    except (ValueError, MissingExtraError) as problem:
+        fail(str(problem), ExitCode.USAGE)
     console = stderr_console()
     progress = ExportProgress(console, enabled=False if no_progress or quiet else None)
-    engine = ExportEngine(app.client(), request, progress=progress)
     try:
-        summary = engine.run()
+        summary = export_request(app.client(), request, progress=progress)
     except KeyboardInterrupt:
         raise Interrupted("continue with --resume" if output != "-" else "") from None
     if not quiet:
         render_summary(summary, console)
-        for warning in engine.warnings + engine.references.warnings:
+        for warning in summary.warnings:
             click.echo(f"py-autotask: warning: {warning}", err=True)
-    failed = [e for e in summary.entities if e.status not in ("ok", "skipped")]
+    failed = summary.failed
     if not failed:
         return
     for entity in failed:
@@ -126,11 +108,3 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         raise CommandFailed(exit_code=ExitCode.PARTIAL)  # each failure is reported above
     first = failed[0].exception
     raise CommandFailed(exit_code=exit_code_for(first) if first is not None else ExitCode.API)
-
-
-def _check_extra(fmt: str) -> None:
-    import importlib.util
-
-    needs = {"parquet": ("pyarrow", "parquet"), "xlsx": ("xlsxwriter", "excel")}.get(fmt)
-    if needs and importlib.util.find_spec(needs[0]) is None:
-        fail(f"the {fmt} format needs {needs[0]}: pip install 'py-autotask[{needs[1]}]'", ExitCode.USAGE)

@@ -39,11 +39,27 @@ class RunSummary:
     seconds: float
     requests: int
     threshold: dict[str, Any] | None = None  # ThresholdInformation at the end, when it could be read
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def records(self) -> int:
         """Records written across entities."""
         return sum(e.records for e in self.entities)
+
+    @property
+    def failed(self) -> list[EntitySummary]:
+        """The entities that did not complete (failed, interrupted, not started)."""
+        return [e for e in self.entities if e.status not in ("ok", "skipped")]
+
+    @property
+    def ok(self) -> bool:
+        """Every entity complete (now or by an earlier run that this one resumed)."""
+        return not self.failed
+
+    @property
+    def files(self) -> dict[str, list[str]]:
+        """The files each entity wrote (its deletion logs included)."""
+        return {e.entity: list(e.files) for e in self.entities}
 
     def threshold_text(self) -> str:
         """"1,234 of 10,000 requests this hour (12%)", or "unknown"."""

@@ -14,7 +14,7 @@ class MissingExtraError(ImportError):
     """An optional dependency is not installed; the message names the extra that installs it."""
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
-        super().__init__(f"{purpose} need the {package!r} package: pip install 'py-autotask[{extra}]'")
+        super().__init__(f"{purpose} needs the {package!r} package: pip install 'py-autotask[{extra}]'")
         self.package = package
         self.extra = extra
 

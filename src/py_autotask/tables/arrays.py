@@ -50,7 +50,7 @@ def normalise_type(data_type: str | None) -> str:
 
 def arrow_type(data_type: str) -> Any:
     """The Arrow type of a column of this Autotask data type."""
-    pa = require("pyarrow", "parquet", "Arrow tables")
+    pa = require("pyarrow", "parquet", "py_autotask.tables")
     name = normalise_type(data_type)
     if name in _INT32:
         return pa.int32()
@@ -69,7 +69,7 @@ def arrow_type(data_type: str) -> Any:
 
 def column_array(values: Sequence[Any], data_type: str, *, name: str = "") -> Any:
     """A typed Arrow array from one column's values (None = null); ValueError names a value it cannot hold."""
-    pa = require("pyarrow", "parquet", "Arrow tables")
+    pa = require("pyarrow", "parquet", "py_autotask.tables")
     kind = normalise_type(data_type)
     target = arrow_type(kind)
     try:

@@ -7,7 +7,7 @@
 Columns, in order: the entity's fields in metadata order (a picklist field followed by its
 `<field>_label` column when `labels=True`), then one `udf:<UDF name>` column per user-defined field
 with the UDF's declared type — the names and order the exports use. `fields=` picks and orders
-columns (`["id", "title", "udf:Root Cause"]`, any case).
+columns (`["id", "title", "udf:Root Cause"]`, any case, snake_case too).
 
 Labels come from the picklist entries in the metadata (no requests). UDF list picklists get no label
 column: a record carries the list item's text itself, so the `udf:` column already reads as the label.
@@ -116,7 +116,7 @@ class TableSchema:
     def arrow(self) -> Any:
         """The `pyarrow.Schema` (needs the parquet extra); its metadata records entity and data types."""
         if self._arrow is None:
-            pa = require("pyarrow", "parquet", "Arrow tables")
+            pa = require("pyarrow", "parquet", "py_autotask.tables")
             self._arrow = pa.schema(
                 [pa.field(c.name, arrow_type(c.data_type)) for c in self.columns],
                 metadata={b"py_autotask.entity": self.entity.encode(),
@@ -155,14 +155,14 @@ class TableSchema:
 
     def to_batch(self, records: Iterable[Mapping[str, Any]]) -> Any:
         """One `pyarrow.RecordBatch` of the records (a page of a query, say)."""
-        pa = require("pyarrow", "parquet", "Arrow tables")
+        pa = require("pyarrow", "parquet", "py_autotask.tables")
         values = self.column_values(records)
         arrays = [column_array(v, c.data_type, name=c.name) for v, c in zip(values, self.columns, strict=True)]
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow)
 
     def to_arrow(self, records: Iterable[Mapping[str, Any]]) -> Any:
         """A `pyarrow.Table` of the records, typed by this schema."""
-        pa = require("pyarrow", "parquet", "Arrow tables")
+        pa = require("pyarrow", "parquet", "py_autotask.tables")
         return pa.Table.from_batches([self.to_batch(records)], schema=self.arrow)
 
     def empty(self) -> Any:
@@ -173,7 +173,7 @@ class TableSchema:
 def _pick(entity: str, wanted: Sequence[str], field_columns: Mapping[str, list[ColumnSpec]],
           udf_columns: Mapping[str, ColumnSpec]) -> list[ColumnSpec]:
     """The columns `fields=` names, in its order (each field with its label column)."""
-    by_lower = {n.lower(): n for n in field_columns}
+    by_lower = {_norm(n): n for n in field_columns}  # camelCase in any case, or snake_case
     udf_lower = {n.lower(): n for n in udf_columns}
     out: list[ColumnSpec] = []
     for raw in wanted:
@@ -184,14 +184,18 @@ def _pick(entity: str, wanted: Sequence[str], field_columns: Mapping[str, list[C
                 raise ValueError(f"{entity} has no user-defined field {key[len(UDF_PREFIX):]!r} "
                                  f"(UDFs: {', '.join(udf_columns) or 'none'})")
             out.append(udf_columns[udf])
-        elif key.lower() in by_lower:
-            out.extend(field_columns[by_lower[key.lower()]])
+        elif _norm(key) in by_lower:
+            out.extend(field_columns[by_lower[_norm(key)]])
         else:
             close = difflib.get_close_matches(key, list(field_columns), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"{entity} has no field {key!r}{hint}")
     seen: set[str] = set()
     return [c for c in out if not (c.name in seen or seen.add(c.name))]  # type: ignore[func-returns-value]
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").lower()
 
 
 def _udf_values(record: Mapping[str, Any]) -> dict[str, Any]:

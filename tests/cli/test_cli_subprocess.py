@@ -53,7 +53,8 @@ def _expected_ids(sandbox_server: Any, entity: str) -> list[int]:
         return sorted(r["id"] for r in client.entity(entity).query(fields=["id"]))
 
 
-@pytest.mark.parametrize(("kill", "fmt"), [(signal.SIGKILL, "csv"), (signal.SIGKILL, "xlsx"), (signal.SIGINT, "json")])
+@pytest.mark.parametrize(("kill", "fmt"), [(signal.SIGKILL, "csv"), (signal.SIGKILL, "xlsx"), (signal.SIGINT, "json"),
+                                         (signal.SIGKILL, "parquet"), (signal.SIGINT, "parquet")])
 def test_killed_export_resumes_to_the_exact_id_set(sandbox_server: Any, tmp_path: Path, kill: int, fmt: str) -> None:
     env = _env(sandbox_server, tmp_path)
     out = tmp_path / f"TicketNotes.{fmt}"
@@ -83,6 +84,10 @@ def test_killed_export_resumes_to_the_exact_id_set(sandbox_server: Any, tmp_path
             ids = [int(r["id"]) for r in csv.DictReader(handle)]
     elif fmt == "json":
         ids = [r["id"] for r in json.loads(out.read_bytes())]
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        ids = pq.read_table(out, columns=["id"]).column("id").to_pylist()
     else:
         import openpyxl
 

@@ -220,13 +220,19 @@ def test_resume_with_other_options_starts_over(client: AutotaskClient, sandbox: 
 # --- incremental ---------------------------------------------------------------------------------------
 
 
+def run_file(summary: Any, name: str) -> Path:
+    """The file of `name` (an entity or a deletion log) that this run wrote."""
+    files = [Path(f) for e in summary.entities for f in e.files]
+    return next(f for f in files if f.name.split(".")[0] == name)
+
+
 def test_incremental_fetches_only_changes_and_records_deletions(client: AutotaskClient, sandbox: Any,
                                                                  tmp_path: Path) -> None:
     entities = ["Tickets", "TimeEntries"]
     first = export(client, tmp_path, entities, "ndjson", incremental=True)
     assert [e.status for e in first.entities] == ["ok", "ok"]
     assert first.entities[0].records == client.tickets.count()
-    assert (tmp_path / "DeletedTicketLogs.ndjson").exists()
+    assert run_file(first, "DeletedTicketLogs").exists()
 
     sandbox.control.clock.advance(120)
     tickets = client.tickets.query(fields=["id"], limit=3).to_list()
@@ -238,14 +244,43 @@ def test_incremental_fetches_only_changes_and_records_deletions(client: Autotask
 
     second = export(client, tmp_path, entities, "ndjson", incremental=True)
     assert [e.mode for e in second.entities] == ["incremental", "incremental"]
-    changed = read_back(tmp_path / "Tickets.ndjson", "ndjson")
+    changed = read_back(run_file(second, "Tickets"), "ndjson")
     assert sorted(r["id"] for r in changed) == sorted(t["id"] for t in tickets)
     assert {r["title"] for r in changed} == {f"changed {t['id']}" for t in tickets}
-    assert [r["id"] for r in read_back(tmp_path / "TimeEntries.ndjson", "ndjson")] == [entry[1]["id"]]
-    deleted = read_back(tmp_path / "DeletedTicketActivityLogs.ndjson", "ndjson") + read_back(
-        tmp_path / "DeletedTaskActivityLogs.ndjson", "ndjson")
+    assert [r["id"] for r in read_back(run_file(second, "TimeEntries"), "ndjson")] == [entry[1]["id"]]
+    deleted = read_back(run_file(second, "DeletedTicketActivityLogs"), "ndjson") + read_back(
+        run_file(second, "DeletedTaskActivityLogs"), "ndjson")
     assert len(deleted) == 1
 
     third = export(client, tmp_path, entities, "ndjson", incremental=True)
     assert [e.records for e in third.entities] == [0, 0]
-    assert read_back(tmp_path / "DeletedTicketActivityLogs.ndjson", "ndjson") == []
+    assert read_back(run_file(third, "DeletedTicketActivityLogs"), "ndjson") == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_incremental_run_never_touches_an_earlier_runs_files(client: AutotaskClient, sandbox: Any,
+                                                                tmp_path: Path, fmt: str) -> None:
+    entities = ["Tickets", "TimeEntries"]
+    first = export(client, tmp_path, entities, fmt, incremental=True)
+    assert first.entities[0].status == "ok"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert len(read_back(run_file(first, "Tickets"), fmt)) == client.tickets.count()
+    assert {"DeletedTicketLogs", "DeletedTicketActivityLogs", "Tickets", "TimeEntries"} <= {
+        n.split(".")[0] for n in before}
+
+    sandbox.control.clock.advance(120)
+    ticket = client.tickets.query(fields=["id"], limit=1).to_list()[0]["id"]
+    client.tickets.update(ticket, {"title": "changed between runs"})
+    entry = client.time_entries.query(fields=["id"], limit=1).to_list()[0]["id"]
+    client.time_entries.delete(entry)
+
+    second = export(client, tmp_path, entities, fmt, incremental=True)
+    assert [e.mode for e in second.entities] == ["incremental", "incremental"]
+    for name, data in before.items():
+        assert (tmp_path / name).read_bytes() == data, f"{name} was changed by the second run"
+    assert [int(r["id"]) for r in read_back(run_file(second, "Tickets"), fmt)] == [ticket]
+    new_logs = [run_file(second, log) for log in ("DeletedTicketActivityLogs", "DeletedTaskActivityLogs")]
+    assert sum(len(read_back(f, fmt)) for f in new_logs) == 1
+    assert all(f.name not in before for f in new_logs)
+    stamps = sorted({n.split(".")[1] for n in [*before, *(p.name for p in tmp_path.iterdir() if p.is_file())]})
+    assert len(stamps) == 2, "one stamp per run, shared by its files"

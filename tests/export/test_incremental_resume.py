@@ -72,7 +72,7 @@ def test_change_between_an_interrupted_part_and_a_later_resume_is_exported_next_
     second = ExportEngine(client, ExportRequest(**{**request.__dict__, "resume": False}),
                           wall_clock=lambda: time.time() + HOURS_LATER).run()
     assert second.entities[0].status == "ok" and second.entities[0].mode == "incremental"
-    assert written_early in _ids(out)
+    assert written_early in _ids(Path(second.entities[0].files[0]))
 
 
 
@@ -87,5 +87,6 @@ def test_incremental_with_fields_that_leave_out_the_change_field_stays_increment
     client.tickets.update(changed, {"title": "changed"})
     second = ExportEngine(client, request).run().entities[0]
     assert second.mode == "incremental"
-    assert _ids(out) == {changed}
-    assert set(json.loads(out.read_bytes().splitlines()[0])) == {"id", "title"}  # the columns asked for
+    changes = Path(second.files[0])
+    assert _ids(changes) == {changed}
+    assert set(json.loads(changes.read_bytes().splitlines()[0])) == {"id", "title"}  # the columns asked for

@@ -33,10 +33,12 @@ Examples:
 Files: -o DIR writes DIR/<Entity>.<format>; -o FILE takes one entity and infers the format from its
 extension; -o - writes csv/json/ndjson to stdout. Output appears under its name only when complete
 (while running: <file>.partial). Checkpoints and watermarks live in <output dir>/.py-autotask/.
-Parquet and xlsx are assembled from a resumable NDJSON spool when the entity completes.
+Parquet and xlsx are written as pages arrive (a journal beside them makes --resume exact).
 --since/--until filter on the entity's last-modified field (lastModifiedDateTime, lastActivityDate …,
 else its creation date); --incremental follows it and writes deletion logs (DeletedTicketLogs …)
-beside the exports. Exit code 5 when some entities failed (the summary names them).
+beside the exports. Each --incremental run writes its own files, stamped with the end of its window
+(Tickets.20261206T101500Z.csv, DeletedTicketLogs.20261206T101500Z.csv): earlier runs' files are never
+touched. Exit code 5 when some entities failed (the summary names them).
 """
 
 

@@ -1,14 +1,25 @@
-"""Export engine: streaming writers for every format (see `py_autotask.export.writers`)."""
+"""Export engine: `export()` (what `py-autotask export` runs) and streaming writers for every format.
+
+    from py_autotask.export import export
+
+    result = export(client, ["Tickets", "Companies"], "out/", format="parquet")
+
+See `py_autotask.export.api` for the call and `py_autotask.export.writers` for the writers.
+"""
 
 from __future__ import annotations
 
+from .api import ExportResult, ProgressEvent, export
 from .writers import FORMATS, Column, Writer, columns_from_fields, flatten_udfs, format_from_path, open_writer
 
 __all__ = [
     "FORMATS",
     "Column",
+    "ExportResult",
+    "ProgressEvent",
     "Writer",
     "columns_from_fields",
+    "export",
     "flatten_udfs",
     "format_from_path",
     "open_writer",

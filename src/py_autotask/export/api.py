@@ -25,6 +25,7 @@ stamped with the end of its window, `Tickets.20261206T101500Z.csv`).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import importlib.util
 import threading
 from collections.abc import Callable, Sequence
@@ -132,6 +133,8 @@ def export_request(client: Any, request: ExportRequest, *,
         display = progress
     else:
         display = CallbackProgress(progress)
+    if request.format == "parquet":
+        _preload_pyarrow()
     engine = ExportEngine(client, request, progress=display, stop=stop)
     summary = engine.run()
     summary.warnings = engine.warnings + engine.references.warnings
@@ -188,6 +191,24 @@ def build_request(
         state_file=Path(state_file) if state_file is not None else None, workers=threads,
         parallel_entities=parallel, page_size=page_size,
     )
+
+
+def _preload_pyarrow() -> None:
+    """Load pyarrow in the background, so it loads while the first requests are in flight, not after them.
+
+    Its first array conversion also imports pandas when pandas is installed (pyarrow checks whether a
+    value is a pandas object): that happens here too.
+    """
+
+    def load() -> None:
+        try:
+            pa = importlib.import_module("pyarrow")
+            importlib.import_module("pyarrow.parquet")
+            pa.array([], type=pa.int64())
+        except ImportError:  # reported where the module is needed
+            pass
+
+    threading.Thread(target=load, name="preload-pyarrow", daemon=True).start()
 
 
 def _check_extra(fmt: str) -> None:

@@ -99,6 +99,7 @@ class ExportEngine:
         self._requests_at_start: int | None = None
         self._lock = threading.Lock()
         self.warnings: list[str] = []
+        self.run_stamp: str | None = None  # an incremental run's file stamp (see incremental.py)
 
     # -- accounting --------------------------------------------------------------------------------
 
@@ -127,6 +128,9 @@ class ExportEngine:
         self._requests_at_start = usage.get("requests_total") if usage else None
         state_dir = self.request.resolved_state_dir()
         marks = incremental.open_watermarks(self.request, state_dir) if self.request.incremental else None
+        if marks is not None:  # each incremental run writes its own stamped files; the caller's request stays
+            self.run_stamp, outputs = incremental.begin_run(self.request, marks, self.wall_clock())
+            self.request = dataclasses.replace(self.request, outputs=outputs, state_dir=state_dir)
         jobs = [_EntityJob(self, name, state_dir, marks) for name in self.request.entities]
         results: dict[str, EntitySummary] = {}
         pending = list(jobs)
@@ -160,6 +164,8 @@ class ExportEngine:
         if all(s.status in ("ok", "skipped") for s in summaries):
             for job in jobs:
                 job.discard_checkpoint()
+            if marks is not None:
+                marks.set_pending_run(None)
             _remove_if_empty(state_dir / "checkpoints", state_dir)
         threshold = self._threshold()
         usage = self._budget_usage()

@@ -12,8 +12,14 @@ this way: each incremental run exports them whole ("snapshot" in the summary).
 
 Deletions: after the entities, every deletion-log entity of the catalogue that reports on an exported
 entity (DeletedTicketLogs for Tickets; DeletedTicketActivityLogs / DeletedTaskActivityLogs for notes,
-time entries and attachments) is read from the last log id seen and written beside the exports as
-`<LogEntity>.<format>`. The first incremental run reads the whole log.
+time entries and attachments) is read from the last log id seen and written beside the exports. The
+first incremental run reads the whole log.
+
+Files: every incremental run writes its own files, stamped with the end of its window (the run's start,
+UTC): `Tickets.20261206T101500Z.csv`, `DeletedTicketLogs.20261206T101500Z.csv`. A run never touches an
+earlier run's files, so a directory of runs is the full history: the first file holds everything, each
+later one the changes since the one before (read them in name order; the last row of an id wins). A
+resumed run keeps the stamp of the run it continues (`pending_run` in the state file).
 """
 
 from __future__ import annotations
@@ -27,14 +33,15 @@ from typing import TYPE_CHECKING, Any
 from .._datetime import to_epoch_ms
 from .plan import deletion_logs_for, is_modification_field
 from .progress import EntitySummary
-from .sinks import FileSink
+from .sinks import open_sink
 from .state import EntityWatermark, Watermarks
 from .writers import columns_from_fields
 
 if TYPE_CHECKING:
     from .engine import ExportEngine, ExportRequest
 
-__all__ = ["EntityPlan", "Tracker", "export_deletion_logs", "finish_entity", "open_watermarks", "plan_entity"]
+__all__ = ["EntityPlan", "Tracker", "begin_run", "export_deletion_logs", "finish_entity", "open_watermarks", "plan_entity",
+           "stamped"]
 
 OVERLAP_MARGIN_S = 300.0  # clock drift and late-committing writes on Autotask's side
 RECENT_CAP = 200_000  # ids remembered inside the overlap window (beyond it: refetched, never lost)
@@ -43,6 +50,27 @@ RECENT_CAP = 200_000  # ids remembered inside the overlap window (beyond it: ref
 def open_watermarks(request: ExportRequest, state_dir: Path) -> Watermarks:
     """The watermark file of this export."""
     return Watermarks(request.state_file or state_dir / "watermarks.json")
+
+
+def begin_run(request: ExportRequest, marks: Watermarks, now: float) -> tuple[str, dict[str, Path | None]]:
+    """This run's stamp and its stamped outputs (a resume continues the pending run's files)."""
+    stamp = marks.pending_run if request.resume and marks.pending_run else None
+    moment = int(now)
+    while stamp is None:
+        candidate = datetime.fromtimestamp(moment, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        taken = any(p is not None and any(p.parent.glob(f"*.{candidate}.*")) for p in request.outputs.values())
+        if not taken:  # two runs within one second: the later one takes the next free second
+            stamp = candidate
+        moment += 1
+    marks.set_pending_run(stamp)
+    return stamp, {entity: stamped(path, stamp) for entity, path in request.outputs.items()}
+
+
+def stamped(path: Path | None, stamp: str) -> Path | None:
+    """`out/Tickets.csv` → `out/Tickets.<stamp>.csv` (stdout stays stdout)."""
+    if path is None:
+        return None
+    return path.with_name(f"{path.stem}.{stamp}{path.suffix}")
 
 
 @dataclasses.dataclass
@@ -189,7 +217,7 @@ def export_deletion_logs(engine: ExportEngine, marks: Watermarks, results: Mappi
         if output is None:
             engine.warn(f"{log_name}: deletions are not written when exporting to stdout")
             continue
-        target = output.parent / f"{log_name}.{request.format}"
+        target = output.parent / f"{log_name}.{engine.run_stamp}.{request.format}"
         try:
             rows, max_id = _export_log(engine, log_name, target, marks.log_position(log_name))
         except Exception as exc:  # reported per entity; the log position stays, so the next run retries
@@ -211,7 +239,7 @@ def _export_log(engine: ExportEngine, log_name: str, target: Path, after: int | 
     fields = ent.fields()
     columns = columns_from_fields({str(f["name"]): str(f.get("dataType") or "string") for f in fields})
     flt = [{"op": "gt", "field": "id", "value": after if after is not None else -(2**63)}]
-    sink = FileSink(engine.request.format, target, columns)
+    sink = open_sink(engine.request.format, target, columns)
     max_id = after
     try:
         for page in ent.query(flt, page_size=500).pages():

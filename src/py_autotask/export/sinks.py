@@ -3,8 +3,13 @@
 - csv, ndjson, json: rows go to `<output>.partial`, which a resumed export truncates back to the
   checkpoint's byte position and appends to (csv without a second header; json continues its array);
   `close()` renames it to the output, so the output name only ever holds a complete file.
-- parquet, xlsx: those files cannot be appended to, so rows go to a resumable NDJSON spool
-  (`<output>.partial.ndjson`) and `close()` streams the spool through the real writer, then deletes it.
+- xlsx: written as pages arrive, to `<output>.partial` (rows into xlsxwriter's constant-memory sheets),
+  so `close()` only finishes the file (the zip) and renames it. An xlsx file cannot be continued after
+  a crash (xlsxwriter keeps its sheets in temporary files), so every row also goes to an NDJSON journal
+  (`<output>.partial.ndjson`), checkpointed like the text formats: a resumed export replays the journal
+  up to the checkpoint into a fresh file and continues, exact to the row even after kill -9. The journal
+  is deleted when the file is complete.
+- parquet: the same idea with row groups and an Arrow journal (`parquet_sink.ParquetSink`).
 - stdout (`-`): written directly; nothing to resume.
 """
 
@@ -23,8 +28,7 @@ from .writers import Column, Writer, open_writer
 
 __all__ = ["FileSink", "StdoutSink", "open_sink"]
 
-_SPOOL_BATCH = 500  # rows handed to the final writer at once when converting a spool
-PARQUET_CELLS = 450_000  # cells per Parquet row group (rows = cells / columns, between 1,000 and 10,000)
+_REPLAY_BATCH = 500  # journal rows handed to the file writer at once when a resume rebuilds it
 
 
 class FileSink:
@@ -38,10 +42,6 @@ class FileSink:
         self.spooled = fmt not in APPENDABLE_FORMATS
         self.target = output.with_name(output.name + (".partial.ndjson" if self.spooled else ".partial"))
         self._writer_options = dict(writer_options or {})
-        if fmt == "parquet":
-            # A row group is buffered as Python values before it is written: bound it by cells, not rows,
-            # so a wide entity (Tickets: ~90 columns) stays well inside the memory budget.
-            self._writer_options.setdefault("row_group_size", max(1_000, min(10_000, PARQUET_CELLS // len(columns))))
         output.parent.mkdir(parents=True, exist_ok=True)
         if resume_bytes and (not self.target.exists() or self.target.stat().st_size < resume_bytes):
             raise ValueError(f"cannot resume {output.name}: {self.target.name} is missing or shorter than its "
@@ -52,6 +52,16 @@ class FileSink:
         self.rows = resume_rows
         self._text: io.TextIOWrapper | None = None
         self._writer = self._open_writer(resume_bytes > 0)
+        self._file: Writer | None = None  # parquet/xlsx: the real file, written beside the journal
+        if self.spooled:
+            self._file_path = output.with_name(output.name + ".partial")
+            try:
+                self._file = open_writer(fmt, self._file_path, self.columns, **self._writer_options)
+                if resume_bytes:
+                    self._replay()
+            except BaseException:
+                self.abandon()
+                raise
 
     def _open_writer(self, appending: bool) -> Writer:
         if self.spooled or self.format == "ndjson":
@@ -62,9 +72,27 @@ class FileSink:
         stream: BinaryIO = _ContinuedArray(self._raw) if appending else self._raw  # type: ignore[assignment]
         return open_writer("json", stream, self.columns)
 
+    def _replay(self) -> None:
+        """Rebuild the file from the journal (already cut back to the checkpoint)."""
+        assert self._file is not None
+        self._raw.flush()
+        with open(self.target, "rb") as journal:
+            batch: list[dict[str, Any]] = []
+            for line in journal:
+                batch.append(orjson.loads(line))
+                if len(batch) >= _REPLAY_BATCH:
+                    self._file.write_rows(batch)
+                    batch = []
+            self._file.write_rows(batch)
+
     def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Append rows; returns how many."""
-        count = self._writer.write_rows(rows)
+        if self._file is None:
+            count = self._writer.write_rows(rows)
+        else:
+            batch = rows if isinstance(rows, list) else list(rows)
+            count = self._writer.write_rows(batch)  # the journal first: a checkpoint never runs ahead of it
+            self._file.write_rows(batch)
         self.rows += count
         return count
 
@@ -76,12 +104,18 @@ class FileSink:
         return self._raw.tell(), self.rows
 
     def abandon(self) -> None:
-        """Stop without finishing (interrupted or failed): keep the partial file for --resume."""
+        """Stop without finishing (interrupted or failed): keep the partial file (or journal) for --resume."""
         if self._text is not None:
             self._text.flush()
             self._text.detach()
             self._text = None
         self._raw.close()
+        if self._file is not None:  # a resume rebuilds it from the journal
+            file, self._file = self._file, None
+            try:
+                file.close()
+            finally:
+                self._file_path.unlink(missing_ok=True)
 
     def close(self) -> list[Path]:
         """Finish the file(s) and move the result to the output name; returns the files written."""
@@ -89,31 +123,20 @@ class FileSink:
         if self._text is not None:
             self._text.detach()
             self._text = None
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
-        if self.spooled:
-            self._convert_spool()
-        else:
+        if self._file is None:
+            self._raw.flush()
+            os.fsync(self._raw.fileno())
+            self._raw.close()
             os.replace(self.target, self.output)
-        return [self.output]
-
-    def _convert_spool(self) -> None:
-        staging = self.output.with_name(self.output.name + ".partial")
-        writer = open_writer(self.format, staging, self.columns, **self._writer_options)
-        try:
-            with open(self.target, "rb") as spool:
-                batch: list[dict[str, Any]] = []
-                for line in spool:
-                    batch.append(orjson.loads(line))
-                    if len(batch) >= _SPOOL_BATCH:
-                        writer.write_rows(batch)
-                        batch = []
-                writer.write_rows(batch)
-        finally:
-            writer.close()
-        os.replace(staging, self.output)
+            return [self.output]
+        self._raw.close()  # the journal: deleted once the file is complete
+        file, self._file = self._file, None
+        file.close()
+        with open(self._file_path, "rb+") as done:
+            os.fsync(done.fileno())
+        os.replace(self._file_path, self.output)
         self.target.unlink()
+        return [self.output]
 
 
 class StdoutSink:
@@ -151,6 +174,10 @@ def open_sink(fmt: str, output: Path | None, columns: Sequence[Column], *, resum
     """The sink for an output file, or stdout when `output` is None."""
     if output is None:
         return StdoutSink(fmt, columns)
+    if fmt == "parquet":
+        from .parquet_sink import ParquetSink
+
+        return ParquetSink(output, columns, resume_bytes=resume_bytes, resume_rows=resume_rows)
     return FileSink(fmt, output, columns, resume_bytes=resume_bytes, resume_rows=resume_rows)
 
 

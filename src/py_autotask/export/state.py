@@ -142,6 +142,8 @@ class Watermarks:
         for name, raw in (data.get("entities") or {}).items():
             self._entities[name] = EntityWatermark(**{k: v for k, v in raw.items() if k in fields})
         self._logs: dict[str, int] = {str(k): int(v) for k, v in (data.get("deletion_logs") or {}).items()}
+        # The stamp of an incremental run that has not completed yet: its resume writes the same files.
+        self.pending_run: str | None = data.get("pending_run")
 
     def get(self, entity: str) -> EntityWatermark | None:
         """The watermark of `entity`, or None before its first incremental export."""
@@ -161,13 +163,20 @@ class Watermarks:
         self._logs[log] = int(max_id)
         self.save()
 
+    def set_pending_run(self, stamp: str | None) -> None:
+        """Record (or clear, with None) the stamp of the incremental run in progress and save the file."""
+        self.pending_run = stamp
+        self.save()
+
     def save(self) -> None:
         """Write the whole file atomically (and durably: it is written once per entity)."""
-        data = {
+        data: dict[str, Any] = {
             "version": STATE_VERSION,
             "entities": {n: dataclasses.asdict(m) for n, m in sorted(self._entities.items())},
             "deletion_logs": dict(sorted(self._logs.items())),
         }
+        if self.pending_run is not None:
+            data["pending_run"] = self.pending_run
         atomic_write_json(self.path, data, durable=True)
 
 

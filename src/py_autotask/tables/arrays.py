@@ -27,6 +27,8 @@ from ._extras import require
 
 __all__ = ["arrow_type", "column_array", "normalise_type"]
 
+_PYARROW: Any = None
+
 _INT32 = frozenset({"integer", "short", "byte", "int"})
 _FLOAT = frozenset({"double", "decimal", "float"})
 #: The normalised data types; anything else (including "array") is written as text.
@@ -48,9 +50,16 @@ def normalise_type(data_type: str | None) -> str:
     return "string"
 
 
+def _pyarrow() -> Any:
+    global _PYARROW
+    if _PYARROW is None:  # imported once, on first use (a per-column import_module adds up on big exports)
+        _PYARROW = require("pyarrow", "parquet", "py_autotask.tables")
+    return _PYARROW
+
+
 def arrow_type(data_type: str) -> Any:
     """The Arrow type of a column of this Autotask data type."""
-    pa = require("pyarrow", "parquet", "py_autotask.tables")
+    pa = _pyarrow()
     name = normalise_type(data_type)
     if name in _INT32:
         return pa.int32()
@@ -69,7 +78,7 @@ def arrow_type(data_type: str) -> Any:
 
 def column_array(values: Sequence[Any], data_type: str, *, name: str = "") -> Any:
     """A typed Arrow array from one column's values (None = null); ValueError names a value it cannot hold."""
-    pa = require("pyarrow", "parquet", "py_autotask.tables")
+    pa = _pyarrow()
     kind = normalise_type(data_type)
     target = arrow_type(kind)
     try:
@@ -78,7 +87,10 @@ def column_array(values: Sequence[Any], data_type: str, *, name: str = "") -> An
         if kind == "date":
             return _dates(pa, values, target)
         if kind in ("string", "array"):
-            return pa.array([_text(v) for v in values], type=target)
+            try:
+                return pa.array(values, type=target)  # the common case: str or None only
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.array([_text(v) for v in values], type=target)
         if kind == "boolean":
             return _cast_or_build(pa, values, target, _boolean)
         return _cast_or_build(pa, values, target, None)
@@ -118,21 +130,19 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _datetimes(pa: Any, values: Sequence[Any], target: Any) -> Any:
-    if all(v is None or isinstance(v, str) for v in values):
-        try:  # the common case: Autotask's zone-less UTC strings with up to 3 fractional digits
-            naive = pa.array(values, type=pa.string()).cast(pa.timestamp("ms"))
-            return naive.cast(target)  # a naive → UTC cast keeps the instants: they were UTC
-        except pa.ArrowInvalid:
-            pass  # "Z", offsets or 7 fractional digits: the exact parser below
+    try:  # the common case: Autotask's zone-less UTC strings with up to 3 fractional digits
+        naive = pa.array(values, type=pa.string()).cast(pa.timestamp("ms"))
+        return naive.cast(target)  # a naive → UTC cast keeps the instants: they were UTC
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # "Z", offsets, 7 fractional digits or datetime objects: the exact parser below
     return pa.array([None if v is None or v == "" else to_epoch_ms(v) for v in values], type=pa.int64()).cast(target)
 
 
 def _dates(pa: Any, values: Sequence[Any], target: Any) -> Any:
-    if all(v is None or isinstance(v, str) for v in values):
-        try:
-            return pa.array(values, type=pa.string()).cast(target)
-        except pa.ArrowInvalid:
-            pass
+    try:
+        return pa.array(values, type=pa.string()).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
     return pa.array([_to_date(v) for v in values], type=target)
 
 

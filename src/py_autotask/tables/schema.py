@@ -16,6 +16,7 @@ column: a record carries the list item's text itself, so the `udf:` column alrea
 from __future__ import annotations
 
 import difflib
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -129,21 +130,32 @@ class TableSchema:
 
     # -- records → values ----------------------------------------------------------------------------
 
-    def column_values(self, records: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    def column_values(self, records: Iterable[Mapping[str, Any]]) -> list[Sequence[Any]]:
         """The records' values, column by column (UDFs looked up by name, labels from the picklists)."""
         rows = records if isinstance(records, list) else list(records)
-        out: list[list[Any]] = []
+        out: list[Sequence[Any]] = []
         udf_maps = [_udf_values(r) for r in rows] if self.udf_names else []
+        fields = self._field_values(rows)
         for column in self.columns:
             key = column.key
             if column.kind == "field":
-                out.append([r.get(key) for r in rows])
+                out.append(fields[key])
             elif column.kind == "udf":
                 out.append([m.get(key) for m in udf_maps])
             else:
                 names = column.labels or {}
                 out.append([None if (v := r.get(key)) is None else names.get(_wire(v)) for r in rows])
         return out
+
+    def _field_values(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
+        """Field name → its values; picked and transposed in C when every record has every field."""
+        keys = list(dict.fromkeys(c.key for c in self.columns if c.kind == "field"))
+        if len(keys) > 1 and rows:
+            try:
+                return dict(zip(keys, zip(*map(operator.itemgetter(*keys), rows), strict=True), strict=True))
+            except KeyError:  # fields= queries, hand-made records: some keys are missing
+                pass
+        return {key: [r.get(key) for r in rows] for key in keys}
 
     def rows(self, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Flat rows keyed by column name (what the file writers take)."""

@@ -226,7 +226,7 @@ async function main() {
     const lx = last();
     const html = /<html/i.test(lx.response_body || "");
     if (res === null && lx.status === 404 && html) {
-      return ["CLIENT", "POST /Contacts (root) → sandbox HTML 404 as Autotask (§5.2); apigrate swallows 404 and returns null"];
+      return ["CLIENT", "POST /Contacts (root) → sandbox HTML 404 as Autotask (docs/autotask-facts.md#writes); apigrate swallows 404 and returns null"];
     }
     return ["FAIL", `returned ${JSON.stringify(res)}, HTTP ${lx.status}`];
   });
@@ -276,7 +276,7 @@ async function main() {
     const ok = stored.creatorResourceID === fx.resource && stored.impersonatorCreatorResourceID !== null
       && stored.impersonatorCreatorResourceID !== fx.resource;
     return [ok ? "PASS" : "FAIL", `creatorResourceID=${stored.creatorResourceID} (impersonated ${fx.resource}), ` +
-      `impersonatorCreatorResourceID=${stored.impersonatorCreatorResourceID} (§2, inferred)`];
+      `impersonatorCreatorResourceID=${stored.impersonatorCreatorResourceID} (inferred from the models' impersonator fields)`];
   });
 
   await step("Tickets.update({id, status}) (PATCH collection)", async () => {
@@ -334,7 +334,7 @@ async function main() {
     const item = res.items[0] || {};
     const ok = res.items.length === 1 && (item.data === null || item.data === undefined);
     return [ok ? "PASS" : "FAIL", `root query returned data=${JSON.stringify(item.data)} (index.js: "Other approaches ` +
-      "yield `null` for the `data` property\"; §9.13, §11)"];
+      "yield `null` for the `data` property\"; docs/autotask-facts.md#attachments)"];
   });
 
   await step("auth: wrong secret → 401 'Authorization error.'", async () => {

@@ -209,7 +209,7 @@ async def main() -> int:
             ok = last.get("status") == 404 and "<html" in (last.get("response_body") or "").lower()
             return ("CLIENT" if ok else "FAIL"), (
                 "client posts to Tickets/{id}/TicketNotes (child segment is Notes); sandbox: "
-                f"HTTP {last.get('status')} {'HTML' if ok else 'non-HTML'} 404 as Autotask (§5.2, §9.3)")
+                f"HTTP {last.get('status')} {'HTML' if ok else 'non-HTML'} 404 as Autotask (docs/autotask-facts.md#writes)")
 
     await rep.astep("create TicketNote via TicketNote model (client's child path)", note_via_model)
 

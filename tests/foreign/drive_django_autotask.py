@@ -282,7 +282,7 @@ def main() -> int:
         found = [i for i in items if i["id"] == state.get("attachment")]
         if not found:
             return "FAIL", (f"AttachmentInfo has {len(items)} row(s) for parentID {tid} after the upload; "
-                            "AttachmentInfo is Autotask's index of every attachment (§11)")
+                            "AttachmentInfo is Autotask's index of every attachment (docs/autotask-facts.md#attachments)")
         row = found[0]
         ok = row.get("parentType") is not None and row.get("fileSize") == len(f"dj {tag}")
         return ("PASS" if ok else "FAIL"), f"AttachmentInfo row {row}"

@@ -138,7 +138,7 @@ def main() -> int:
             html = "<html" in (last.get("response_body") or "").lower()
             return ("CLIENT" if last.get("status") == 404 and html else "FAIL"), (
                 f"client POSTs /Contacts (root); sandbox HTTP {last.get('status')} {'HTML' if html else ''} "
-                "as Autotask (§5.2: root writes of child-only entities → IIS HTML 404)")
+                "as Autotask (docs/autotask-facts.md#writes: root writes of child-only entities → IIS HTML 404)")
 
     rep.step("README contacts.create (root POST /Contacts)", readme_contact)
 
@@ -202,7 +202,7 @@ def main() -> int:
             body = last.get("response_body") or ""
             ok = last.get("status") == 405 and '"Message"' in body and "PATCH" in body
             return ("CLIENT" if ok else "FAIL"), (f"{exc} — client PATCHes /Tickets/{{id}}; sandbox HTTP "
-                                                  f"{last.get('status')} {body[:120]} (§5.1: → 405)")
+                                                  f"{last.get('status')} {body[:120]} (docs/autotask-facts.md#responses-and-errors: → 405)")
 
     rep.step("tickets.update (item-level PATCH)", update)
 

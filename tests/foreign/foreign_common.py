@@ -9,7 +9,7 @@ Verdicts of one check:
     FAIL    the sandbox answered differently from Autotask (or broke) — a sandbox discrepancy
     CLIENT  the client has a bug of its own; the sandbox answered as Autotask does (the evidence says so)
     SKIP    the client cannot do this at all (no such feature), nothing was sent
-    NOTE    real Autotask's answer is not known (autotask-api.md §12); what happened is recorded
+    NOTE    real Autotask's answer is not known (docs/autotask-facts.md, "Not published"); what happened is recorded
 A driver exits 1 when any check is FAIL, else 0.
 """
 

@@ -1,6 +1,6 @@
 """Attachments: computed fields, data only on the parent-scoped GET, upload limits, the AttachmentInfo index.
 
-autotask-api.md §7.3 (limits), §9.13 and §11 (data only from ``GET /Tickets/{id}/Attachments/{aid}``);
+docs/autotask-facts.md#limits (limits) and #attachments (data only from ``GET /Tickets/{id}/Attachments/{aid}``);
 the envelope of that one GET is a SandboxConfig switch (see ``child_reads.py``).
 """
 

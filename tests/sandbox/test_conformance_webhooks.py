@@ -1,4 +1,4 @@
-"""§10 / §13 "Webhooks": callouts to a real loopback receiver, signed, filtered, logged when they fail."""
+"""Webhooks (docs/autotask-facts.md#webhooks): callouts to a real loopback receiver, signed, filtered, logged when they fail."""
 
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ def test_excluded_resources_and_field_less_webhooks_send_nothing(
             json={"resourceID": sandbox.api_user.resource_id},
         )
     )
-    _register(api, "TicketWebhooks", receiver.url + "/no-fields")  # no callout field: unusable (§10)
+    _register(api, "TicketWebhooks", receiver.url + "/no-fields")  # no callout field: unusable (docs/autotask-facts.md#webhooks)
     listening = _register(api, "TicketWebhooks", receiver.url + "/listening", fields={"Title": "sub"})
     ticket_id = _new_ticket(api)
     (payload,) = receiver.wait_for(1)

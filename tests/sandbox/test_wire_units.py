@@ -66,7 +66,7 @@ def test_prefix_and_endpoint_helpers() -> None:
 
 
 def test_dotnet_urlencode_matches_the_live_capture() -> None:
-    # Both strings are copied from a real nextPageUrl (autotask-api.md §4.4).
+    # Both strings are copied from a real nextPageUrl (docs/autotask-facts.md#paging).
     assert dotnet_urlencode('{"pageSize":500,"previousIds":[-1],"nextIds":[725]}') == (
         "%7b%22pageSize%22%3a500%2c%22previousIds%22%3a%5b-1%5d%2c%22nextIds%22%3a%5b725%5d%7d"
     )

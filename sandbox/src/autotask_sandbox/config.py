@@ -15,7 +15,11 @@ __all__ = ["SandboxConfig", "with_overrides"]
 
 @dataclass
 class SandboxConfig:
-    """Everything that shapes a sandbox; every field can also be changed later through ``sb.control``."""
+    """Everything that shapes a sandbox; every field can also be changed later through ``sb.control``.
+
+    (†) marks behaviour no public source settles (docs/sandbox.md, "Where Autotask's behaviour is not
+    published"): the default is the likeliest reading, and the switch offers the other.
+    """
 
     seed: int = 1
     tickets: int = 2000
@@ -49,7 +53,7 @@ class SandboxConfig:
     # disagree (†, see wire/child_reads.py): "items_list" {"items": [record]} (django-autotask's production
     # code), "items_object" {"items": record} (apigrate's README), "item" {"item": record} (swagger).
     attachment_envelope: str = "items_list"
-    # Attachment upload limits (D-THR): per file, and per window on the sandbox clock, then a lockout.
+    # Attachment upload limits (docs/autotask-facts.md#limits): per file, and per window on the sandbox clock, then a lockout.
     attachment_max_bytes: int = 6 * 1024 * 1024
     attachment_window_bytes: int = 10_000_000
     attachment_window_s: float = 300.0

@@ -1,7 +1,8 @@
 """From failed HTTP exchanges to the exception tree of `_exceptions.py` (pure functions + one context manager).
 
-Autotask's error bodies come in three shapes (autotask-api.md §7.4): `{"errors": ["…"]}` for business
-errors, `{"Message": "…"}` from the ASP.NET framework (405), and IIS HTML pages (404 for unknown routes).
+Autotask's error bodies come in three shapes (docs/autotask-facts.md#responses-and-errors):
+`{"errors": ["…"]}` for business errors, `{"Message": "…"}` from the ASP.NET framework (405), and IIS HTML
+pages (404 for unknown routes).
 The status code alone is not enough: Autotask answers 500 for unknown users, refused queries,
 permission problems and validation failures alike, so the message decides the class.
 """
@@ -41,8 +42,9 @@ QUERY_KINDS = frozenset({"query", "count", "list"})
 
 _THREAD_LIMIT = ("thread threshold", "itgenatr005")
 _THRESHOLD = ("request threshold", "threshold has been exceeded", "requests per hour", "hourly")
-# Autotask answers 500 (not 401) for an unknown user name or integration code (autotask-api.md §2); the live
-# texts are "Zone information could not be determined" and "IntegrationCode is invalid." (apigrate's README).
+# Autotask answers 500 (not 401) for an unknown user name or integration code
+# (docs/autotask-facts.md#authentication); the live texts are "Zone information could not be determined"
+# and "IntegrationCode is invalid." (apigrate's README).
 # The other needles keep older or paraphrased wordings recognised.
 _AUTHENTICATION = (
     "zone information could not be determined",

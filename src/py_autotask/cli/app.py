@@ -16,7 +16,7 @@ from ._common import EXIT_CODE_HELP, AppContext, ExitCode, fail, report_failure
 
 __all__ = ["COMMANDS", "cli"]
 
-# name -> (module, attribute, one-line help). The `bulk` line is the BULK engineer's entry point.
+# name -> (module, attribute, one-line help): a new command is one line here and one module.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("py_autotask.cli.export", "export", "Export entities to CSV, JSON, NDJSON, Excel or Parquet."),
     "query": ("py_autotask.cli.query", "query", "Print the records of one entity that match a filter."),

@@ -7,7 +7,7 @@ run. The display name of a referenced record is chosen from its entity's fields:
 for people, else the first of `_NAME_FIELDS` the entity has.
 
 UDF list picklists get no label column: a record carries the list item's text itself
-(`{"name": "Customer Ranking", "value": "Golden"}`, autotask-api.md §UDFs), and the UDF metadata's
+(`{"name": "Customer Ranking", "value": "Golden"}`, docs/autotask-facts.md#data-formats), and the UDF metadata's
 picklist entries have value == label, so the `udf:<Name>` column already reads as the label.
 """
 

@@ -2,7 +2,7 @@
 
 Autotask keeps every attachment (ticket, note, task, company ... attachments) in one store, so one id
 sequence serves all ``*Attachments`` entities and the read-only ``AttachmentInfo`` entity lists each of
-them under the same id (autotask-api.md §11). On create the server sets (the client's values are
+them under the same id (docs/autotask-facts.md#attachments). On create the server sets (the client's values are
 ignored: these fields are read-only in the metadata):
 
 * ``fileSize`` — the decoded size of ``data`` in bytes; ``data`` must be valid base64 (.NET's
@@ -13,7 +13,7 @@ ignored: these fields are read-only in the metadata):
   note's attachment, ...), copied from the parent record;
 * ``attachDate``/``attachedByResourceID``/``creatorType`` — by :mod:`.write_effects`, like any create.
 
-Limits (D-THR, autotask-api.md §7.3), on the sandbox clock: a file over :attr:`AttachmentLimits.max_file_bytes`
+Limits (docs/autotask-facts.md#limits), on the sandbox clock: a file over :attr:`AttachmentLimits.max_file_bytes`
 is refused; more than ``window_bytes`` accepted within ``window_s`` seconds refuses that upload and blocks
 every attachment create for ``lockout_s`` seconds. The live error texts are not public; the sandbox's say
 what happened. ``data`` itself is returned only by the parent-scoped GET by id (see :mod:`autotask_sandbox.wire.child_reads`).
@@ -116,7 +116,7 @@ def decoded_size(data: str) -> int:
 
 @dataclass(frozen=True)
 class AttachmentLimits:
-    """The API's attachment limits (D-THR: 6-7 MB per file; 10,000,000 bytes per 5 minutes, then 5 minutes
+    """The API's attachment limits (docs/autotask-facts.md#limits: 6-7 MB per file; 10,000,000 bytes per 5 minutes, then 5 minutes
     blocked). The per-file limit takes the lower end of the documented range."""
 
     max_file_bytes: int = 6 * 1024 * 1024

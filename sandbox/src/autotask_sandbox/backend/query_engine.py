@@ -1,19 +1,19 @@
 """Compiles an Autotask QueryModel into a :class:`~.scan.Plan` over a :class:`~.table.Table`.
 
-Grammar (autotask-api.md §4.2): ``{"MaxRecords", "IncludeFields", "Filter": [ {op, field, value, udf,
+Grammar (docs/autotask-facts.md#querying): ``{"MaxRecords", "IncludeFields", "Filter": [ {op, field, value, udf,
 items} ]}``; the top-level filter list is ANDed. Keys, field names and operator names are matched
 case-insensitively. Behaviour chosen where Autotask's is not published (each switchable, see
 :class:`QueryEngine`):
 
 * unknown operator → the clause is dropped from its group, so at top level it matches everything, as the
-  live API does (C-WYRE #282). ``unknown_operator="error"`` rejects it instead;
+  live API does (WYRE-AI/autotask-mcp#282). ``unknown_operator="error"`` rejects it instead;
 * empty or missing ``filter`` → error ``"The Filter field is required."`` (the docs require a filter;
   ASP.NET's [Required] wording). ``empty_filter="all"`` returns every record instead;
 * comparisons against a null column are false (SQL semantics), also for ``noteq``/``notIn``;
   ``noteq_matches_null=True`` makes ``noteq``/``notIn`` match nulls;
 * "OR conditions" are counted as: every child of an ``or`` group + every member of an ``in``/``notIn``
   list (each is one OR term once the query is turned into SQL); more than 500 → error;
-* only one distinct UDF may appear in a query (D-UDF: "only query by one user-defined field at a time");
+* only one distinct UDF may appear in a query ("only query by one user-defined field at a time", Autotask's UDF help page; docs/autotask-facts.md#querying);
   two conditions on the same UDF are allowed.
 """
 
@@ -66,7 +66,7 @@ SECOND_UDF_MESSAGE = "Invalid query syntax. You can only query by one user-defin
 
 
 def unknown_field(field: object, table: Table) -> ApiError:
-    """The live API's message for a field the entity does not have (C-WYRE PR #282)."""
+    """The live API's message for a field the entity does not have (WYRE-AI/autotask-mcp#282)."""
     return ApiError(500, [f"Unable to find {field} in the {table.legacy} Entity"])
 
 

@@ -16,7 +16,7 @@ Switchable behaviours (keyword arguments of :class:`Store`; defaults follow the 
 * ``empty_filter`` "error" | "all" — a query without a filter is refused (the docs require one);
 * ``noteq_matches_null`` — SQL semantics by default (``noteq``/``notIn`` do not match nulls);
 * ``readonly_fields`` "ignore" | "error" — read-only properties in a write body are silently ignored
-  (D-SOAPUPD's rule, assumed for REST) or refused;
+  (SOAP's update() rule, assumed for REST: docs/autotask-facts.md#writes) or refused;
 * ``attachment_limits`` — the per-file and per-5-minutes upload limits (:mod:`.attachments`).
 """
 

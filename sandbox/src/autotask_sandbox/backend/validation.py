@@ -9,11 +9,11 @@ and where each comes from:
 * too long — ``String value exceeds maximum length (field:{field}).`` (live REST,
   msoukhomlinov/n8n-nodes-autotask#48; SOAP opendns/autotask-php#91);
 * unknown or inactive picklist value, or a dependent value whose ``parentValue`` is not the row's parent
-  value — ``Picklist value [{value}] does not exist for {field}.`` (C-AYB);
+  value — ``Picklist value [{value}] does not exist for {field}.`` (aybouzaglou/autotask-rest-api-types ``src/core/responses.ts``);
 * missing or inactive reference — ``Reference value on field: {field} of type: {Type} does not exist or is
-  invalid.`` (the "newer format" matched by n8n-nodes-autotask's inactive-entity helper; C-N8N #154);
+  invalid.`` (the "newer format" matched by n8n-nodes-autotask's inactive-entity helper; msoukhomlinov/n8n-nodes-autotask#154);
 * entity rules in :data:`ENTITY_REQUIRED` and :class:`Validator` (ticket resource/role pair,
-  ContactGroup name uniqueness) with the live messages quoted in autotask-api.md §5.3;
+  ContactGroup name uniqueness) with the live messages quoted in docs/autotask-facts.md#writes;
 * a time entry's role the resource does not hold — :data:`ROLE_NOT_HELD_MESSAGE` (live text, as third-party
   clients quote it); a ticket without ``dueDateTime`` — :data:`REQUIRED_MESSAGES` (WYRE-AI/autotask-mcp#288).
 """
@@ -36,7 +36,7 @@ __all__ = [
     "picklist_entry",
 ]
 
-# Fields an entity rule makes mandatory even when the tenant metadata does not (autotask-api.md §9.9).
+# Fields an entity rule makes mandatory even when the tenant metadata does not (docs/autotask-facts.md#writes).
 ENTITY_REQUIRED: dict[str, tuple[str, ...]] = {
     "Tasks": ("taskType",),
     "TicketNotes": ("title", "noteType", "publish"),

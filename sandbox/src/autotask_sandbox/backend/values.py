@@ -4,10 +4,10 @@ Storage conventions (chosen so that reads need no conversion at all):
 
 * integers ``int``, doubles ``float``, booleans ``bool``, strings ``str``;
 * date-times are stored as the exact wire string ``YYYY-MM-DDTHH:MM:SS.fff`` in UTC without ``Z``
-  (autotask-api.md §8). That fixed-width form sorts lexicographically in time order, so filters compare
+  (docs/autotask-facts.md#data-formats). That fixed-width form sorts lexicographically in time order, so filters compare
   strings and pages are emitted without formatting;
 * date-only fields (no time in the Autotask UI) keep the date they were given, at midnight, without any
-  time-zone conversion (D-CALLS, autotask-api.md §8).
+  time-zone conversion (docs/autotask-facts.md#data-formats).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def parse_datetime(value: object, *, date_only: bool = False) -> str:
         return value
     local, offset = _parse_parts(value)
     if date_only:
-        # Date-only fields are not time-zone converted: the date as written is kept (D-CALLS).
+        # Date-only fields are not time-zone converted: the date as written is kept (docs/autotask-facts.md#data-formats).
         return format_datetime(datetime(local.year, local.month, local.day))
     if offset:
         local = local - offset

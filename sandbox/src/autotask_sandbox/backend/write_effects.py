@@ -102,7 +102,7 @@ class Effects:
 
     def on_create(self, table: Table, row: list, actor: Actor, now: str) -> None:
         """Server-set fields of a new record."""
-        # Autotask booleans are never null (D-CALLS): an omitted one takes its default — a new record is
+        # Autotask booleans are never null (docs/autotask-facts.md#data-formats): an omitted one takes its default — a new record is
         # active, every other flag is off.
         for col, kind in enumerate(table.kinds):
             if kind is Kind.BOOL and row[col] is None:

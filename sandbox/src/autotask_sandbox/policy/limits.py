@@ -1,13 +1,13 @@
 """Autotask's two limits: the per-database hourly request threshold and the per-endpoint thread limit.
 
-Hourly threshold (autotask-api.md §7.1): 10,000 requests per 60 minutes per database, shared by every
+Hourly threshold (docs/autotask-facts.md#limits): 10,000 requests per 60 minutes per database, shared by every
 API user and integration. The window here is *sliding*, kept as 60 buckets of ``window/60`` seconds on
 the sandbox clock, so usage falls gradually as old buckets expire (Autotask describes usage "falling"
 after a suspension rather than a reset on the hour). Only accepted requests count: a rejected request
 does not extend the suspension. At >= 50 % of the threshold Autotask adds 0.5 s to every call, at
 >= 75 % 1 s (third-party descriptions; scalable/disable-able here), and at 100 % it answers 429.
 
-Thread limit (§7.2): at most N (default 3) requests in flight per (integration code, endpoint), where
+Thread limit (same section): at most N (default 3) requests in flight per (integration code, endpoint), where
 the endpoint is the collection segment (every ``/V1.0/Tickets/...`` path shares one). A request holds
 its slot for its whole life, including injected latency.
 """

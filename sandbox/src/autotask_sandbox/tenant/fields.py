@@ -204,7 +204,7 @@ READ_ONLY: dict[str, frozenset[str]] = {
     ),
 }
 
-# What Autotask rejects a create without (docs, §5.3/§9 of the wire reference, SOAP-era field tables).
+# What Autotask rejects a create without (docs/autotask-facts.md#writes, SOAP-era field tables).
 REQUIRED: dict[str, frozenset[str]] = {
     "Tickets": frozenset({"companyID", "title", "status", "priority", "dueDateTime"}),
     "TicketNotes": frozenset({"ticketID", "title", "noteType", "publish", "description"}),

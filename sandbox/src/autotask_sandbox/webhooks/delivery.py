@@ -4,7 +4,7 @@
   (recorded as "dropped" and as a WebhookEventErrorLogs row), it never blocks the API request.
 * Each attempt has a timeout (``webhook_timeout_s``, default 5 s). A non-2xx answer, a refused connection
   or a timeout is retried ``webhook_retries`` times (default 2) after ``webhook_backoff_s`` × 2^n
-  (0.2 s, 0.4 s). Autotask's own retry policy is not public (§10): this one is the sandbox's choice (†).
+  (0.2 s, 0.4 s). Autotask's own retry policy is not public (docs/autotask-facts.md#webhooks): this one is the sandbox's choice.
 * A callout that still fails leaves a ``WebhookEventErrorLogs`` row (errorMessage, payload,
   sequenceNumber, createDateTime; accountWebhookID / contactWebhookID for Company / Contact webhooks,
   the only owners that model has columns for).

@@ -1,12 +1,12 @@
-"""Webhook callouts (autotask-api.md §10): which registered webhooks a write triggers, and their payloads.
+"""Webhook callouts (docs/autotask-facts.md#webhooks): which registered webhooks a write triggers, and their payloads.
 
 A create/update/delete through the API of a Company, Contact, ConfigurationItem, Ticket or TicketNote is
 checked against the entity's ``<Entity>Webhooks`` rows (plain CRUD tables of the store). A webhook fires
 when it is active, subscribed to the event, and the acting resource is not in its ``ExcludedResources``.
-Choices where §10 is silent or unverified (†):
+Choices where the public sources are silent or unverified:
 
 * "At least one callout field (WebhookField or WebhookUdfField) must be present to make a create or
-  update call" [D-WHF] is read as a *delivery* rule: a webhook must exist before its ``Fields`` children
+  update call" (Autotask's webhook fields help page) is read as a *delivery* rule: a webhook must exist before its ``Fields`` children
   can be added, so refusing field-less webhooks at registration is impossible. A webhook without field
   rows sends no create/update callouts; delete callouts need no fields and are still sent.
 * Create callouts carry every subscribed and display-always field; update callouts only fire when a

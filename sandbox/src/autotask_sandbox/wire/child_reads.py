@@ -2,7 +2,7 @@
 
 * Attachment ``data`` (base64 file content) is returned only by the parent-scoped GET by id,
   ``GET /Tickets/{ticketId}/Attachments/{id}``; root queries, root GET by id and the parent's list answer
-  ``"data": null`` (autotask-api.md §9.13, §11; apigrate/autotask-restapi index.js: "This is the only
+  ``"data": null`` (docs/autotask-facts.md#attachments; apigrate/autotask-restapi index.js: "This is the only
   attachment endpoint that returns the base64 encoded data. Other approaches yield `null`").
 * That one GET's envelope is not settled by public sources (``SandboxConfig.attachment_envelope``):
 

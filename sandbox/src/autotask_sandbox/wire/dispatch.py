@@ -124,11 +124,11 @@ class Dispatcher:
         assert isinstance(result, Match)
         route = seen.route = result.route
         seen.endpoint = route.path.split("/")[2] if route.path.count("/") >= 2 else route.path.strip("/")
-        if route.operation_id == ZONE_OPERATION:  # no auth, no limits, no faults (D-THREAD)
+        if route.operation_id == ZONE_OPERATION:  # no auth, no limits, no faults (docs/autotask-facts.md#limits)
             return _delayed(h.zone_information(req, self.state), delay)
         if route.action in ("queryNext", "queryPrev"):
             # A POST query's cursor URL carries no ``search``: only POST (with the body) may follow it,
-            # and a GET query's URL (which echoes ``search``) only GET (C-WYRE #170).
+            # and a GET query's URL (which echoes ``search``) only GET (WYRE-AI/autotask-mcp#170).
             wants = "GET" if "search" in req.query else "POST"
             if req.method != wants:
                 return _delayed(h.method_not_allowed(req.method), delay)

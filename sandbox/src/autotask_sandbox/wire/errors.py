@@ -1,6 +1,6 @@
 """The one exception the sandbox raises to produce an Autotask-shaped error response.
 
-Autotask answers with three body shapes (see autotask-api.md §7.4):
+Autotask answers with three body shapes (see docs/autotask-facts.md#responses-and-errors):
 
 * ``{"errors": ["…", …]}`` — validation, business rules, query errors (usually HTTP 500);
 * ``{"Message": "…"}`` — ASP.NET framework errors such as 405 "does not support http method";

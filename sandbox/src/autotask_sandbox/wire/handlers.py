@@ -295,7 +295,7 @@ class EntityHandlers:
         return json_response({"queryCount": self.state.store.count(match.route.entity, query)})
 
     def list_by_parent(self, req: WireRequest, match: Match, caller: Caller) -> WireResponse:
-        """``GET /{Parent}/{parentId}/{Child}``: the parent's children, paged like a query (†)."""
+        """``GET /{Parent}/{parentId}/{Child}``: the parent's children, paged like a query (our choice: the live form is not published)."""
         route = match.route
         parent_id = match.params["parentId"]
         parent_field = self.state.parent_field(route)

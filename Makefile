@@ -23,8 +23,11 @@ test: $(STAMP)
 	$(BIN)/python tools/generate.py --check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+## Style, types and layering: ruff, mypy (zero errors on src/ and sandbox/src/), import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools benchmarks sandbox
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Regenerate the entity catalogue and the sandbox route table from spec/.
 generate: $(STAMP)

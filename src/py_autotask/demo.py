@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     from ._client import AutotaskClient
+    from .cli._export_progress import RichExportProgress
     from .export.engine import ExportEngine, ExportRequest
-    from .export.progress import ExportProgress
 
     console = Console(stderr=True, highlight=False)
     out = Console(highlight=False)
@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
                 folder = args.out / fmt
                 request = ExportRequest(entities=list(DEMO_ENTITIES), format=fmt, labels=True,
                                         outputs={n: folder / f"{n}.{fmt}" for n in DEMO_ENTITIES})
-                summary = ExportEngine(client, request, progress=ExportProgress(console)).run()
-                for entity in summary.entities:
-                    if entity.status != "ok":
-                        failures.append(f"{entity.entity} → {fmt}: {entity.error or entity.status}")
+                summary = ExportEngine(client, request, progress=RichExportProgress(console)).run()
+                for done in summary.entities:
+                    if done.status != "ok":
+                        failures.append(f"{done.entity} → {fmt}: {done.error or done.status}")
                         continue
-                    path = folder / f"{entity.entity}.{fmt}"
-                    results[(entity.entity, fmt)] = (path, count_rows(path, fmt))
+                    path = folder / f"{done.entity}.{fmt}"
+                    results[(done.entity, fmt)] = (path, count_rows(path, fmt))
     _print_table(out, results, expected)
     for (entity, fmt), (_, rows) in sorted(results.items()):
         if rows != expected[entity]:

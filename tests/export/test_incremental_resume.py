@@ -28,7 +28,7 @@ class _StopAfter(ExportProgress):
     """Asks the engine to stop (as Ctrl-C does) once enough rows were written."""
 
     def __init__(self, stop: threading.Event, rows: int) -> None:
-        super().__init__(enabled=False)
+        super().__init__()
         self.stop, self.rows, self.seen = stop, rows, 0
 
     def advance(self, entity: str, records: int) -> None:

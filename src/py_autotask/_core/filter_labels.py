@@ -66,12 +66,11 @@ def label_words(filter: Any, types: Mapping[str, str]) -> dict[str, tuple[Word, 
         if cond.udf or cond.op in STRING_OPERATORS or cond.value is NO_VALUE:
             continue  # UDF values are typed by look; string operators always send text
         name = index.resolve(cond.field)
-        data_type = types[name].lower() if name is not None else ""
-        if data_type not in _NUMERIC_TYPES:
+        if name is None or types[name].lower() not in _NUMERIC_TYPES:
             continue  # picklist values are numbers; a word on any other field is just a bad value
         members = cond.value if isinstance(cond.value, tuple) else (cond.value,)
         for member in members:
-            if isinstance(member, Literal) and not _fits(member, name, data_type):
+            if isinstance(member, Literal) and not _fits(member, name, types[name].lower()):
                 found.setdefault(name, []).append(Word(member, cond.source))
     return {name: tuple(words) for name, words in found.items()}
 

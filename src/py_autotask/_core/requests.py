@@ -92,7 +92,7 @@ def display_url(url: httpx.URL) -> str:
 
 def resolve_field_names(names: Iterable[str], fields: Mapping[str, str]) -> list[str]:
     """IncludeFields in Autotask's spelling (snake_case or any case accepted), `id` always first."""
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in fields:
         by_key.setdefault(name.lower(), name)
         by_key.setdefault(name.lower().replace("_", ""), name)

@@ -7,8 +7,9 @@ reach the wire.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -65,7 +66,7 @@ class Literal:
 
     kind: str  # "string" (quoted: always text) or "word" (bare: a number, date, true/false or text)
     text: str
-    pos: int = field(default=0, compare=False)
+    pos: int = dataclasses.field(default=0, compare=False)
 
     def __repr__(self) -> str:
         return f"Literal({self.kind}, {self.text!r})"
@@ -96,8 +97,8 @@ class Condition(_Combinable):
     value: Any = NO_VALUE
     udf: bool = False
     # Where the condition came from in a string filter, so later errors can point at the column.
-    pos: int | None = field(default=None, compare=False, repr=False)
-    source: str | None = field(default=None, compare=False, repr=False)
+    pos: int | None = dataclasses.field(default=None, compare=False, repr=False)
+    source: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.op not in OPERATORS:

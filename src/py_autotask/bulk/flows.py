@@ -19,7 +19,7 @@ Exactly-once rules, written here once:
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +166,7 @@ def create_flow(ctx: JobContext, row: PreparedRow, resumed_payload: Mapping[str,
                         "creates; --resume looks it up again before sending"), state="sent")
 
 
-def upsert_flow(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, Any]],
+def upsert_flow(ctx: JobContext, row: PreparedRow, existing: Sequence[Mapping[str, Any]],
                 resumed_payload: Mapping[str, Any] | None = None) -> Flow:
     """Update the record the key finds (only what differs), or create it when there is none."""
     if len(existing) > 1:
@@ -189,7 +189,7 @@ def upsert_flow(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, A
     return (yield from _patch(ctx, row, record_id, changes, record))  # type: ignore[arg-type]
 
 
-def update_flow(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, Any]] | None) -> Flow:
+def update_flow(ctx: JobContext, row: PreparedRow, existing: Sequence[Mapping[str, Any]] | None) -> Flow:
     """PATCH one record, found by id or by key (with a key, only the fields that differ are sent)."""
     record: Mapping[str, Any] | None = None
     record_id = row.record_id
@@ -207,7 +207,7 @@ def update_flow(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, A
     return (yield from _patch(ctx, row, record_id, changes, record))  # type: ignore[arg-type]
 
 
-def _single(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, Any]]) -> Mapping[str, Any] | Done:
+def _single(ctx: JobContext, row: PreparedRow, existing: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | Done:
     key = ", ".join(f"{c}={v!r}" for c, v in row.key_wire.items())
     if not existing:
         return Done(_result(row, "failed", None, f"no {ctx.entity} record has {key}"))
@@ -235,7 +235,7 @@ def _patch(ctx: JobContext, row: PreparedRow, record_id: int, changes: dict[str,
     return Done(_result(row, "updated", record_id))
 
 
-def delete_flow(ctx: JobContext, row: PreparedRow, existing: list[Mapping[str, Any]] | None,
+def delete_flow(ctx: JobContext, row: PreparedRow, existing: Sequence[Mapping[str, Any]] | None,
                 resumed: bool = False) -> Flow:
     """Delete one record, found by id or by key; gone already after an interrupted attempt = deleted."""
     record: Mapping[str, Any] | None = None

@@ -213,7 +213,7 @@ def check_references(schema: EntitySchema, rows: Sequence[PreparedRow], cache: R
         if not row.valid:
             continue
         for name, value in row.fields.items():
-            target = targets.get(name)
-            if target is not None and isinstance(value, int) and value in cache.missing.get(target, ()):
-                row.problems.append(f"{name} {value} does not exist in {target}")
+            points_at = targets.get(name)
+            if points_at is not None and isinstance(value, int) and value in cache.missing.get(points_at, ()):
+                row.problems.append(f"{name} {value} does not exist in {points_at}")
     return None

@@ -38,7 +38,7 @@ at a limit (hourly threshold, open circuit) — continue later with --resume.
 
 def _options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The arguments and options every bulk subcommand shares."""
-    decorators = [
+    decorators: list[Callable[[Any], Any]] = [
         click.argument("entity"),
         click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
         click.option("--key", "keys", multiple=True, metavar="FIELD",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from typing import Any
 
 import click
 
@@ -25,7 +26,7 @@ def entities(pattern: str | None, needs: tuple[str, ...], fmt: str | None) -> No
     """List the API's entities (optionally matching PATTERN, e.g. 'Contract*') with their capabilities."""
     from .._catalog import load_catalog
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, entry in sorted(load_catalog().items()):
         if pattern and not fnmatch.fnmatchcase(name.lower(), pattern.lower()):
             continue

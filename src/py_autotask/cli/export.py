@@ -74,8 +74,8 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
     from ..export.api import build_request, export_request
-    from ..export.progress import ExportProgress, render_summary
     from ..export.writers import MissingExtraError
+    from ._export_progress import RichExportProgress, render_summary
 
     if all_entities and entities:
         fail("give entity names or --all, not both", ExitCode.USAGE)
@@ -91,7 +91,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     except (ValueError, MissingExtraError) as problem:
         fail(str(problem), ExitCode.USAGE)
     console = stderr_console()
-    progress = ExportProgress(console, enabled=False if no_progress or quiet else None)
+    progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
     try:
         summary = export_request(app.client(), request, progress=progress)
     except KeyboardInterrupt:

@@ -63,7 +63,7 @@ class CallbackProgress(ExportProgress):
     """An ExportProgress that reports to a callback instead of drawing bars."""
 
     def __init__(self, callback: Callable[[ProgressEvent], None]) -> None:
-        super().__init__(enabled=False)
+        super().__init__()
         self._callback = callback
         self._done: dict[str, int] = {}
         self._totals: dict[str, int | None] = {}
@@ -88,9 +88,6 @@ class CallbackProgress(ExportProgress):
         with self._guard:
             done, total = self._done.get(entity, 0), self._totals.get(entity)
         self._callback(ProgressEvent(entity, "finish", done, total, status=status))
-
-    def message(self, text: str) -> None:
-        return None
 
 
 def export(
@@ -128,7 +125,7 @@ def export_request(client: Any, request: ExportRequest, *,
                    stop: threading.Event | None = None) -> ExportResult:
     """Run a checked request (from `build_request`); the result carries the run's warnings."""
     if progress is None:
-        display = ExportProgress(enabled=False)
+        display = ExportProgress()
     elif isinstance(progress, ExportProgress):
         display = progress
     else:

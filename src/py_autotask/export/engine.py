@@ -89,7 +89,7 @@ class ExportEngine:
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.request = request
-        self.progress = progress or ExportProgress(enabled=False)
+        self.progress = progress or ExportProgress()
         self.stop = stop or threading.Event()
         self.clock = clock
         self.wall_clock = wall_clock  # epoch seconds: a resumed run measures from its first part's start

@@ -192,7 +192,7 @@ class _ContinuedArray(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:  # type: ignore[override]
+    def write(self, data: Any) -> int:
         chunk = bytes(data)
         size = len(chunk)
         if self._first:

@@ -122,7 +122,7 @@ class EntityWatermark:
     field: str | None  # the change field used (None: no change field, every run is a full snapshot)
     since: str | None = None  # the highest change value seen (ISO 8601, UTC)
     overlap_s: float = 0.0  # how far before `since` the next run starts (the previous run's duration + margin)
-    recent: dict[str, str] = dataclasses.field(default_factory=dict)  # id -> change value within the overlap
+    recent: dict[str, int] = dataclasses.field(default_factory=dict)  # id -> change value (epoch ms) in the overlap
     max_id: int | None = None  # highest id seen
     last_run: str | None = None
     records: int = 0

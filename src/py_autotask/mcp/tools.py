@@ -22,7 +22,7 @@ from ..export.labels import LabelResolver, ReferenceCache
 from .shaping import UNTRUSTED_NOTICE, shape_record
 
 if TYPE_CHECKING:
-    from .._client import AutotaskClient
+    from .. import AutotaskClient
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "AutotaskTools", "ToolRefused"]
 

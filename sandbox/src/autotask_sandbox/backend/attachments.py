@@ -155,9 +155,9 @@ class Attachments:
     # ------------------------------------------------------------------ create
     def prepare(self, table: Table, row: list) -> tuple[int | None, list[str]]:
         """Set the computed fields of a new attachment row; returns (decoded size, errors)."""
-        col = table.column
-        data = row[col("data")]
-        kind = row[col("attachmentType")] if col("attachmentType") is not None else None
+        data = row[table.column_of("data")]
+        kind_col = table.column("attachmentType")
+        kind = row[kind_col] if kind_col is not None else None
         size = None
         if isinstance(data, str):
             try:
@@ -170,7 +170,7 @@ class Attachments:
             return None, [MISSING_DATA]
         _set(table, row, "fileSize", None if size is None else float(size))
         is_file = size is not None
-        _set(table, row, "contentType", content_type(row[col("fullPath")]) if is_file else None)
+        _set(table, row, "contentType", content_type(row[table.column_of("fullPath")]) if is_file else None)
         self._link_parent(table, row)
         return size, []
 
@@ -190,7 +190,7 @@ class Attachments:
             _set(table, row, "articleID", parent_id)
         source = self.lookup(parent_entity)
         found = source.row(parent_id) if source is not None and isinstance(parent_id, int) else None
-        if found is None:
+        if found is None or source is None:
             return
         for name in _INHERITED_LINKS:
             mine, theirs = table.column(name), source.column(name)
@@ -242,7 +242,7 @@ class Attachments:
         """Drop a deleted attachment from AttachmentInfo."""
         target = self.lookup(INDEX_ENTITY)
         pos = target.position(record_id) if target is not None else None
-        if pos is not None:
+        if target is not None and pos is not None:
             target.remove(pos)
 
 

@@ -87,8 +87,8 @@ class Projection:
     def apply(self, table: Table, rows: list[tuple]) -> list[dict]:
         """Records with only the projected fields."""
         template = dict.fromkeys(self.names)
-        present = [(name, table.slot(col)) for name, col in zip(self.names, self.columns, strict=True)]
-        present = [(name, slot) for name, slot in present if slot is not None]
+        slotted = [(name, table.slot(col)) for name, col in zip(self.names, self.columns, strict=True)]
+        present = [(name, slot) for name, slot in slotted if slot is not None]
         names = tuple(name for name, _ in present)
         slots = tuple(slot for _, slot in present)
         if len(slots) == 1:
@@ -101,7 +101,7 @@ class Projection:
                 record = template.copy()
                 record.update(zip(names, getter(row), strict=True))
                 records.append(record)
-        if self.udf_positions is not None:
+        if self.udf_positions is not None and table.udf_slot is not None:
             slot, udf_names, positions = table.udf_slot, table.udf_names, self.udf_positions
             for record, row in zip(records, rows, strict=True):
                 values = row[slot]
@@ -164,7 +164,7 @@ class QueryEngine:
         return CompiledQuery(self._plan(table, nodes), max_records, projection)
 
     @staticmethod
-    def _max_records(value: object) -> int:
+    def _max_records(value: Any) -> int:
         if value is None:
             return MAX_RECORDS
         if isinstance(value, bool):
@@ -330,6 +330,7 @@ class QueryEngine:
 
     def _compile_udf(self, table: Table, node: Cond) -> Predicate:
         slot, pos = table.udf_slot, node.col
+        assert slot is not None, "a UDF condition compiles only on an entity with UDFs"
         convert = udf_reader(node.udf_type, node.op)
 
         def read(row: tuple) -> Any:

@@ -86,7 +86,7 @@ class Table:
         self.stored_names = tuple(self.columns[c] for c in stored)
         self.udf_slot: int | None = len(stored) if self.has_udfs else None
         self._record_builder: Callable[[tuple], dict] | None = None
-        picks = (*stored, self.udf_index) if self.has_udfs else stored
+        picks = (*stored, self.udf_index) if self.udf_index is not None else tuple(stored)
         getter = itemgetter(*picks)
         self._pack: Callable[[list], tuple] = (
             getter if len(picks) > 1 else (lambda values: (values[picks[0]],))
@@ -121,7 +121,7 @@ class Table:
         values: list = [None] * self.width
         for slot, col in enumerate(self.stored):
             values[col] = row[slot]
-        if self.udf_index is not None:
+        if self.udf_index is not None and self.udf_slot is not None:
             values[self.udf_index] = row[self.udf_slot]
         return values
 
@@ -141,6 +141,13 @@ class Table:
         """Column position of a property name, case-insensitively (``None`` when unknown)."""
         index = self.col_index.get(name)
         return index if index is not None else self.col_index_ci.get(name.lower())
+
+    def column_of(self, name: str) -> int:
+        """Column position of a property the entity is known to have (``KeyError`` when it has not)."""
+        index = self.column(name)
+        if index is None:
+            raise KeyError(f"{self.entity} has no property {name!r}")
+        return index
 
     def position(self, record_id: int) -> int | None:
         """Row position of an id, or ``None``."""
@@ -187,8 +194,8 @@ class Table:
             return None
         built: dict[Any, list[int]] = {}
         slot = self.slots[col]
-        for row in self.rows if slot is not None else ():
-            value = row[slot]
+        for row in self.rows if slot is not None else ():  # an unstored column is always null
+            value = row[slot]  # type: ignore[index]  # not None: the loop runs only for a stored column
             if value is not None:
                 bucket = built.get(value)
                 if bucket is None:

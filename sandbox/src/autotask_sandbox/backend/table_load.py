@@ -170,7 +170,7 @@ def _dict_rows(table: Table, records: Iterable[dict]) -> list[tuple]:
         for pos, fix in shape.fixes:
             values[pos] = fix(values[pos])
         if shape.dates:
-            same = {}
+            same: dict[Any, Any] = {}
             for pos in shape.dates:
                 value = values[pos]
                 values[pos] = same.setdefault(value, value)

@@ -118,9 +118,9 @@ def build_rules(meta: Any, table: Table) -> EntityRules:
                 info.get("referenceEntityType") or "",
             )
     for name in ENTITY_REQUIRED.get(table.entity, ()):
-        col = table.column(name)
-        if col is not None and col not in required and col not in readonly:
-            required.append(col)
+        rule_col = table.column(name)
+        if rule_col is not None and rule_col not in required and rule_col not in readonly:
+            required.append(rule_col)
     children: dict[int, list[int]] = {}
     for child, parent in parents.items():
         children.setdefault(parent, []).append(child)

@@ -284,6 +284,11 @@ class Control:
         except (ValueError, TypeError, KeyError, ApiError) as exc:
             return json_response({"errors": [str(exc)]}, 400)
 
+    @staticmethod
+    def _done(action: Callable[[], None], key: str) -> dict[str, bool]:
+        action()
+        return {key: True}
+
     def _routes(self) -> dict[tuple[str, str], Callable[[WireRequest, dict], Any]]:
         def faults_body(body: dict) -> dict:
             rates = body.get("rates", {k: v for k, v in body.items() if k not in ("seed", "slow_s")})
@@ -306,7 +311,7 @@ class Control:
         latency = self._sb.dispatcher.latency
         return {
             ("GET", "stats"): lambda r, b: self.stats(),
-            ("POST", "reset"): lambda r, b: (self.reset(), {"reset": True})[1],
+            ("POST", "reset"): lambda r, b: self._done(self.reset, "reset"),
             ("POST", "reseed"): lambda r, b: reseed(b),
             ("GET", "faults"): lambda r, b: {
                 "rates": dict(faults.rates),
@@ -328,7 +333,7 @@ class Control:
             ("GET", "requests"): lambda r, b: {
                 "requests": self._sb.monitor.entries(int(r.query["limit"]) if "limit" in r.query else None)
             },
-            ("DELETE", "requests"): lambda r, b: (self.clear_log(), {"cleared": True})[1],
+            ("DELETE", "requests"): lambda r, b: self._done(self.clear_log, "cleared"),
             ("GET", "credentials"): lambda r, b: self.credentials(),
             ("GET", "webhooks"): lambda r, b: {
                 "deliveries": self.webhook_deliveries(int(r.query["limit"]) if "limit" in r.query else None),

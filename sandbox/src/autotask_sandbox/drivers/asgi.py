@@ -109,4 +109,4 @@ def _drop_connection(send: Any, *, abort: bool) -> None:
         transport.abort()  # no FIN handshake, no bytes: what a crashed server looks like
     else:
         transport.close()  # flushes what was written (the partial body), then closes
-    cycle.disconnected = True  # tell uvicorn the exchange is over, so it neither logs nor answers 500
+    cycle.disconnected = True  # type: ignore[union-attr]  # (a cycle: it has a transport) tell uvicorn the exchange is over, so it neither logs nor answers 500

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from ..tenant.metadata import TenantMetadata
 from . import crm as seed_crm
@@ -84,10 +85,10 @@ def generate(
     small = catalog.tables
     expense_reports, expense_items = seed_work.expenses(ctx, max(3, tickets // 200))
 
-    def lazy(function, *args) -> LazyTable:
+    def lazy(function: Callable[..., Any], *args: Any) -> LazyTable:
         return LazyTable(lambda: function(ctx, *args))
 
-    def rows(columns: tuple[str, ...], function, udfs_of: str | None = None) -> RowTable:
+    def rows(columns: tuple[str, ...], function: Callable[..., Any], udfs_of: str | None = None) -> RowTable:
         return RowTable(columns, lambda: function(ctx), ctx.udf_names(udfs_of) if udfs_of else ())
 
     tables: dict[str, Iterable[dict]] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from ..backend.values import is_date_only
 
@@ -203,12 +204,12 @@ class Picker:
         self.active = expand([(value, w) for value, w, active in pairs if active and w > 0]) or [None]
         self.all = expand([(value, w) for value, w, _ in pairs if w > 0]) or [None]
 
-    def pick(self, rand: Callable[[], float], old: bool = False):
+    def pick(self, rand: Callable[[], float], old: bool = False) -> Any:
         """One weighted value (inactive values allowed only when ``old``)."""
         table = self.all if old else self.active
         return table[int(rand() * len(table))]
 
-    def value(self, label: str):
+    def value(self, label: str) -> Any:
         """The value of the entry labelled ``label``."""
         return self.by_label[label]
 
@@ -222,6 +223,6 @@ def id_list(base: int, step: int, indexes: Sequence[int]) -> list[int]:
     return list(range(base, base + step * (max(indexes, default=-1) + 1), step))
 
 
-def pick(table: Sequence, rand: Callable[[], float]):
+def pick(table: Sequence, rand: Callable[[], float]) -> Any:
     """Uniform choice from a non-empty sequence."""
     return table[int(rand() * len(table))]

@@ -72,7 +72,8 @@ def tables(ctx: SeedContext, role_departments: list[dict]) -> dict[str, list[dic
 
 def service_desk_roles(role_departments: list[dict]) -> list[dict]:
     """One service-desk role per distinct (resource, role) of the department roles."""
-    rows, seen = [], set()
+    rows: list[dict] = []
+    seen = set()
     for rrd in role_departments:
         pair = (rrd["resourceID"], rrd["roleID"])
         if pair in seen:
@@ -93,7 +94,7 @@ def service_desk_roles(role_departments: list[dict]) -> list[dict]:
 def role_queues(ctx: SeedContext) -> list[dict]:
     """Queue memberships by kind of resource (active queues only)."""
     queues = {v["label"]: int(v["value"]) for v in _picklist(ctx, "Tickets", "queueID") if v["isActive"]}
-    rows = []
+    rows: list[dict] = []
     for person in ctx.org.resources:
         for label in KIND_QUEUES.get(person.kind, ()):
             if label in queues:
@@ -210,7 +211,7 @@ def time_off_balances(ctx: SeedContext) -> list[dict]:
         key = (request["resourceID"], year, kind[0], bucket)
         totals[key] = totals.get(key, 0.0) + request["hours"]
     this_year = int(now[:4])
-    rows = []
+    rows: list[dict] = []
     for person in ctx.org.resources:
         first = max(int(clock.dt(person.hire_ms)[:4]), int(clock.dt(clock.start)[:4]))
         last = this_year if person.end_ms is None else int(clock.dt(person.end_ms)[:4])

@@ -7,12 +7,14 @@ tables reference. Picklist values and UDF definitions come from :class:`TenantMe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..tenant.metadata import TenantMetadata
 from ..tenant.udfs import UDF_DATA_TYPE_CODES, UDF_ENTITY_CODES
 from .core import DAY, YEAR, Clock, Picker, pick, stream
-from .plan import DEPARTMENTS, ROLES, Org
+from .plan import DEPARTMENTS, ROLES, Org, Resource
 
 COUNTRIES = (
     (14, "Australia", "AU", True),
@@ -117,7 +119,7 @@ class Catalog:
     role_rate: dict[int, float] = field(default_factory=dict)
 
 
-def _value(meta: TenantMetadata, entity: str, name: str, label: str):
+def _value(meta: TenantMetadata, entity: str, name: str, label: str) -> Any:
     return Picker(meta.picklist(entity, name) or [], as_int=False).value(label)
 
 
@@ -182,7 +184,8 @@ def build_catalog(seed: int, clock: Clock, meta: TenantMetadata, org: Org) -> Ca
         }
         for cid, name, code, default in COUNTRIES
     ]
-    codes, code_id = [], 29682850
+    codes: list[dict[str, Any]] = []
+    code_id = 29682850
     for name, kind, price, active in BILLING_CODES:
         codes.append(
             {
@@ -308,8 +311,8 @@ def build_catalog(seed: int, clock: Clock, meta: TenantMetadata, org: Org) -> Ca
     return cat
 
 
-def _resource(meta: TenantMetadata, clock: Clock, resource, rand) -> dict:
-    def value(name: str, label: str):
+def _resource(meta: TenantMetadata, clock: Clock, resource: Resource, rand: Callable[[], float]) -> dict:
+    def value(name: str, label: str) -> Any:
         found = _value(meta, "Resources", name, label)
         return int(found) if name in ("licenseType", "userType", "payrollType", "locationID") else found
 

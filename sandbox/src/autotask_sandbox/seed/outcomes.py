@@ -7,6 +7,7 @@ deletion log's ticket number agree with the ticket (or the gap where a deleted t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .core import DAY, HOUR, pick, stream
 from .plan_work import SeedContext
@@ -28,7 +29,8 @@ def sla_results(ctx: SeedContext) -> Iterator[tuple]:
         int(v["value"]): v["label"] for v in ctx.meta.picklist("Tickets", "serviceLevelAgreementID") or []
     }
     next_id = 29_900_000
-    share = {}.setdefault
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
     for i in range(len(plan.ids)):
         sla, res = plan.sla[i], plan.resource[i]
         if not sla or not plan.complete[i] or plan.deleted[i]:

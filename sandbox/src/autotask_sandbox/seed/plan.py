@@ -9,10 +9,13 @@ after it: a ticket's company, contact, contract and configuration item all exist
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .core import DAY, YEAR, Clock, expand, pick, stream
 from .text import COMPANY_FIRST, COMPANY_LAST, COMPANY_MIDDLE, FIRST_NAMES, LAST_NAMES
+
+Rand = Callable[[], float]  # a seeded stream of floats in [0, 1) (core.stream)
 
 DEPARTMENTS = ("Service Desk", "Projects", "Sales", "Administration", "Network Operations")
 # (role name, department index, hourly rate, active)
@@ -188,7 +191,7 @@ class Crm:
         """ConfigurationItem id of a CI index."""
         return self.CI_BASE + index
 
-    def company_at(self, table: list[int], rand, ms: int, tries: int = 4) -> int:
+    def company_at(self, table: list[int], rand: Rand, ms: int, tries: int = 4) -> int:
         """A weighted company index that already existed at ``ms`` (the MSP itself as a last resort)."""
         create = self.company_create
         for _ in range(tries):
@@ -197,7 +200,7 @@ class Crm:
                 return company
         return 0
 
-    def contact_at(self, company: int, rand, ms: int) -> int:
+    def contact_at(self, company: int, rand: Rand, ms: int) -> int:
         """An active contact index of ``company`` existing at ``ms`` (its primary contact as a fallback)."""
         count = self.contact_count[company]
         first = self.contact_first[company]
@@ -216,7 +219,7 @@ class Crm:
                 return index
         return -1
 
-    def ci_at(self, company: int, rand, ms: int) -> int:
+    def ci_at(self, company: int, rand: Rand, ms: int) -> int:
         """A configuration item index of ``company`` existing at ``ms``, or -1."""
         count = self.ci_count[company]
         if count == 0:
@@ -356,7 +359,7 @@ def build_crm(seed: int, clock: Clock, tickets: int, org: Org) -> Crm:
     )
 
 
-def resource_at(pool: list[Resource], rand, ms: int, tries: int = 5) -> Resource:
+def resource_at(pool: list[Resource], rand: Rand, ms: int, tries: int = 5) -> Resource:
     """A resource of ``pool`` employed at ``ms`` (the pool's longest-serving member as a fallback)."""
     for _ in range(tries):
         resource = pool[int(rand() * len(pool))]
@@ -383,10 +386,10 @@ HOUR_WEIGHTS = (6, 6, 6, 5, 5, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4
 HOUR_TABLE = expand([(h, w) for h, w in enumerate(HOUR_WEIGHTS)], resolution=400)
 
 
-def sorted_times(rand, count: int, days: list[int], not_after: int) -> list[int]:
+def sorted_times(rand: Rand, count: int, days: list[int], not_after: int) -> list[int]:
     """``count`` ascending millisecond timestamps distributed like service-desk activity."""
     n_days, n_hours = len(days), len(HOUR_TABLE)
-    times = []
+    times: list[int] = []
     append = times.append
     for _ in range(count):
         ms = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 from ..tenant.metadata import TenantMetadata
 from .core import DAY, MINUTE, Clock, Picker, expand, pick, stream
@@ -194,7 +195,7 @@ def build_work(seed: int, clock: Clock, tickets: int, org: Org, crm: Crm) -> Wor
     project_people = org.by_kind(PROJECT_KINDS)
     leads = org.by_kind({"pm"})
     plan = WorkPlan(
-        *(array("q") for _ in range(5)),
+        array("q"), array("q"), array("q"), array("q"), array("q"),
         array("h"),
         bytearray(),
         array("q"),
@@ -291,7 +292,7 @@ class SeedContext:
     work: WorkPlan
     catalog: Catalog
 
-    def picker(self, entity: str, field: str, weights: dict[str, float] | None = None, **options) -> Picker:
+    def picker(self, entity: str, field: str, weights: dict[str, float] | None = None, **options: Any) -> Picker:
         """A weighted picker over one field's picklist (see :class:`Picker`)."""
         return Picker(self.meta.picklist(entity, field) or [], weights, **options)
 

@@ -171,8 +171,8 @@ def tickets(ctx: SeedContext) -> Iterator[tuple]:
                 host=f"{'SRV' if rand() < 0.5 else 'WKS'}-{company:04d}-{int(rand() * 40):02d}"
             )
         else:
-            table = titles[issue]
-            title = table[int(rand() * len(table))]
+            choices = titles[issue]
+            title = choices[int(rand() * len(choices))]
         done = complete[i]
         if done:
             state = complete_status

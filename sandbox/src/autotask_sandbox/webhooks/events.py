@@ -165,7 +165,8 @@ class WebhookRules:
         table = hook_table[: -len("Webhooks")] + "Webhook" + suffix
         if table not in load_models():
             return []
-        rows, start = [], None
+        rows: list[Any] = []
+        start = None
         while True:
             page = self.state.store.list_children(table, "webhookID", hook_id, start_id=start, page_size=500)
             rows += [row.get(column) for row in page.items] if column else page.items

@@ -246,9 +246,9 @@ class EntityHandlers:
         route = match.route
         is_get = req.method == "GET"
         search = req.query.get("search") if is_get else None
-        if is_get and search is None:
-            raise ApiError(500, ["The search parameter is required for a GET query."])
         if is_get:
+            if search is None:
+                raise ApiError(500, ["The search parameter is required for a GET query."])
             query = _object(parse_json(search, "search", lenient=self.state.config.lenient_search), "query")
         else:
             query = _object(parse_json(req.body, "query"), "query")

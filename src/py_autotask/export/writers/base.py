@@ -210,11 +210,12 @@ class TextTarget:
         self._owned: IO[Any] | None = None
         self._wrapper: io.TextIOWrapper | None = None
         if isinstance(target, (str, Path)) and not is_stdout(target):
-            self._owned = open(target, "a" if append else "w", encoding=encoding, newline="")  # noqa: SIM115
-            self.stream: TextIO = self._owned  # type: ignore[assignment]
-            self.fresh = self._owned.tell() == 0
+            owned = open(target, "a" if append else "w", encoding=encoding, newline="")  # noqa: SIM115
+            self._owned = owned
+            self.stream: TextIO = owned
+            self.fresh = owned.tell() == 0
             return
-        raw = sys.stdout if is_stdout(target) else target
+        raw: Any = sys.stdout if is_stdout(target) else target  # a text or binary stream
         self.fresh = True
         buffer = getattr(raw, "buffer", None) if is_stdout(target) else None
         if buffer is not None:
@@ -222,9 +223,9 @@ class TextTarget:
             self._wrapper = io.TextIOWrapper(buffer, encoding=encoding, newline="", write_through=True)
             self.stream = self._wrapper
         elif is_text_stream(raw):
-            self.stream = raw  # type: ignore[assignment]
+            self.stream = raw
         else:
-            self._wrapper = io.TextIOWrapper(raw, encoding=encoding, newline="", write_through=True)  # type: ignore[arg-type]
+            self._wrapper = io.TextIOWrapper(raw, encoding=encoding, newline="", write_through=True)
             self.stream = self._wrapper
 
     def close(self) -> None:

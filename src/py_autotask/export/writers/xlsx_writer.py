@@ -61,7 +61,7 @@ class XlsxWriter(Writer):
             raise ValueError("the xlsx format writes bytes; give a file name or a binary stream")
         # xlsxwriter builds the zip at close(); it takes a path or a binary stream (which stays open).
         self._stream = None if isinstance(target, (str, Path)) else target
-        if self._stream is None:
+        if isinstance(target, (str, Path)):
             # xlsxwriter only touches the file at close(); find an unwritable path before any row is fetched.
             open(target, "wb").close()
         self._book = xlsxwriter.Workbook(

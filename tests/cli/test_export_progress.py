@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from py_autotask.export.progress import EntitySummary, ExportProgress, RunSummary, render_summary
+from py_autotask.cli._export_progress import RichExportProgress, render_summary
+from py_autotask.export.progress import EntitySummary, RunSummary
 
 
 class _Clock:
@@ -21,7 +22,7 @@ def test_bars_show_totals_rate_and_finish_on_a_terminal() -> None:
     out = io.StringIO()
     clock = _Clock()
     console = Console(file=out, force_terminal=True, width=140, color_system=None)
-    with ExportProgress(console, get_time=clock) as progress:
+    with RichExportProgress(console, get_time=clock) as progress:
         assert progress.active
         progress.add("Tickets", 1000)
         for _ in range(4):
@@ -36,7 +37,7 @@ def test_bars_show_totals_rate_and_finish_on_a_terminal() -> None:
 
 def test_bars_are_off_when_stderr_is_not_a_terminal() -> None:
     out = io.StringIO()
-    with ExportProgress(Console(file=out, force_terminal=False)) as progress:
+    with RichExportProgress(Console(file=out, force_terminal=False)) as progress:
         assert not progress.active
         progress.add("Tickets", 10)
         progress.advance("Tickets", 10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -85,7 +86,7 @@ def find_entity(name: str) -> dict[str, Any]:
     return load_catalog()[tag]
 
 
-def capabilities(entry: dict[str, Any]) -> list[str]:
+def capabilities(entry: Mapping[str, Any]) -> list[str]:
     """The operations an entity supports, at its root or under a parent (plus "under-parent" if it has one).
 
     TicketNotes are created only as /Tickets/{id}/Notes; they still "can create": the client routes the

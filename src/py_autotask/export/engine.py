@@ -25,7 +25,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from .labels import LabelResolver, ReferenceCache
 from .plan import RangeScheduler, change_field
 from .progress import EntitySummary, ExportProgress, RunSummary
 from .sinks import FileSink, StdoutSink, open_sink
-from .state import Checkpoint, options_key
+from .state import Checkpoint, Watermarks, options_key
 from .writers import Column, flatten_udfs
 
 __all__ = ["ExportEngine", "ExportRequest"]
@@ -79,6 +79,25 @@ class ExportRequest:
 
 class _Stopped(Exception):
     """Raised inside a worker when the run is being stopped."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Page:
+    """A fetcher's page for the writer: the records of one id range, in ascending id order."""
+
+    range: Any  # the scheduler's range it belongs to
+    records: list[dict[str, Any]]  # as fetched; or, when `shaped`, the rows to write
+    last_id: int | None
+    done: bool  # the range is finished
+    shaped: bool = False  # the fetcher shaped the rows already (label look-ups are requests: done in parallel)
+    tracked: list[dict[str, Any]] | None = None  # with `shaped`: the records for the incremental tracker
+
+
+@dataclasses.dataclass(frozen=True)
+class _FetcherEnded:
+    """A fetcher stopped: its ranges are all written, or it failed with `error`."""
+
+    error: BaseException | None = None
 
 
 class ExportEngine:
@@ -133,29 +152,28 @@ class ExportEngine:
             self.request = dataclasses.replace(self.request, outputs=outputs, state_dir=state_dir)
         jobs = [_EntityJob(self, name, state_dir, marks) for name in self.request.entities]
         results: dict[str, EntitySummary] = {}
-        pending = list(jobs)
-        running: dict[threading.Thread, _EntityJob] = {}
         interrupted = False
-        with self.progress:
+        parallel = max(1, self.request.parallel_entities)
+        with self.progress, ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="export") as pool:
+            pending = list(jobs)
+            running: dict[Future[None], _EntityJob] = {}
             try:
                 while pending or running:
-                    while pending and len(running) < max(1, self.request.parallel_entities) and not self.stop.is_set():
+                    # Entities start as slots free up, none after a stop; each job reports in its summary.
+                    while pending and len(running) < parallel and not self.stop.is_set():
                         job = pending.pop(0)
-                        thread = threading.Thread(target=job.run_safely, name=f"export-{job.entity}", daemon=True)
-                        running[thread] = job
-                        thread.start()
+                        running[pool.submit(job.run_safely)] = job
                     if self.stop.is_set():
                         pending.clear()
-                    for thread in list(running):
-                        thread.join(timeout=0.05)
-                        if not thread.is_alive():
-                            job = running.pop(thread)
+                    if running:
+                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for future in finished:
+                            job = running.pop(future)
                             results[job.entity] = job.summary
             except KeyboardInterrupt:
                 interrupted = True
-                self.stop.set()
-                for thread in running:
-                    thread.join()
+                self.stop.set()  # the jobs stop at their next page and keep their checkpoints
+                wait(running)
                 for job in running.values():
                     results[job.entity] = job.summary
             if marks is not None and not interrupted:
@@ -204,7 +222,7 @@ class ExportEngine:
 class _EntityJob:
     """One entity's export: metadata → columns → count → workers and writer → files (and checkpoints)."""
 
-    def __init__(self, engine: ExportEngine, entity: str, state_dir: Path, marks: Any) -> None:
+    def __init__(self, engine: ExportEngine, entity: str, state_dir: Path, marks: Watermarks | None) -> None:
         self.engine = engine
         self.request = engine.request
         self.entity = entity
@@ -246,7 +264,10 @@ class _EntityJob:
         catalog_types: dict[str, str] = self.engine.catalog[self.entity].get("fields", {})
         self.change = change_field(self.entity, catalog_types)
         self.include = _include(self.request.fields, catalog_types)
-        self.plan = incremental.plan_entity(self, self.marks) if self.marks is not None else None
+        self.plan = None
+        if self.marks is not None:
+            self.plan = incremental.plan_entity(self.change, self.marks.get(self.entity), self.engine.clock())
+            self.summary.mode = self.plan.mode
         if self.plan is not None and self.include is not None and self.change and self.change not in self.include:
             # The watermark is read from the change field: fetched even when --fields leaves it out.
             self.include.append(self.change)
@@ -302,13 +323,13 @@ class _EntityJob:
         scheduler = RangeScheduler(checkpoint.ranges, total=checkpoint.total, page_size=request.page_size,
                                    already=checkpoint.rows)
         workers = request.workers or _endpoint_limit(engine.client, self.entity)
-        pages: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=2 * workers)
+        pages: queue.Queue[_Page | _FetcherEnded] = queue.Queue(maxsize=2 * workers)
         abort = threading.Event()
-        self.ready = threading.Event()  # columns known: workers may shape rows
-        threads = [threading.Thread(target=self._worker, args=(scheduler, pages, abort), daemon=True,
-                                    name=f"export-{self.entity}-{n}") for n in range(workers)]
-        for thread in threads:
-            thread.start()
+        self.ready = threading.Event()  # columns known: fetchers may shape rows
+        fetchers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"export-{self.entity}")
+        for _ in range(workers):
+            fetchers.submit(self._fetcher, scheduler, pages, abort)
+        fetchers.shutdown(wait=False)  # each ends after its last range, saying so on the queue
         # The first page goes out first (its ids start the partitioning), then the count, then the metadata.
         count = pool.submit(self.ent.count, self.conditions) if checkpoint.total is None else None
         fields = pool.submit(self.ent.fields)
@@ -336,39 +357,34 @@ class _EntityJob:
             last_save = engine.clock()
             while alive:
                 try:
-                    item = pages.get(timeout=0.1)
+                    item = pages.get(timeout=0.1)  # the timeout only notices a stop while nothing arrives
                 except queue.Empty:
                     if engine.stop.is_set():
                         abort.set()
-                        scheduler.fail()  # also wakes workers waiting for a range to split
+                        scheduler.fail()  # also wakes fetchers waiting for a range to split
                     continue
-                kind = item[0]
                 if engine.stop.is_set():
                     abort.set()  # pages still queued are not written: the resume fetches them again
                     scheduler.fail()
-                    if kind in ("page", "raw"):
+                    if isinstance(item, _Page):
                         continue
-                if kind == "exit":
+                if isinstance(item, _FetcherEnded):
                     alive -= 1
-                elif kind == "error":
-                    failure = failure or item[1]
-                    abort.set()
-                    scheduler.fail()
-                elif kind in ("page", "raw"):
-                    if kind == "raw":
-                        _, rng, records, last_id, done = item
-                        rows, raw = self._shape(records)
-                    else:
-                        _, rng, rows, raw, last_id, done = item
-                    if rows:
-                        sink.write(rows)
-                    scheduler.written(rng, last_id, done)
-                    if tracker is not None:
-                        tracker.add(raw)
-                    engine.progress.advance(self.entity, len(rows))
-                    if self.output is not None and engine.clock() - last_save >= request.checkpoint_every:
-                        self._save(checkpoint, sink, scheduler)
-                        last_save = engine.clock()
+                    if item.error is not None:
+                        failure = failure or item.error
+                        abort.set()
+                        scheduler.fail()
+                    continue
+                rows, tracked = (item.records, item.tracked) if item.shaped else self._shape(item.records)
+                if rows:
+                    sink.write(rows)
+                scheduler.written(item.range, item.last_id, item.done)
+                if tracker is not None:
+                    tracker.add(tracked)
+                engine.progress.advance(self.entity, len(rows))
+                if self.output is not None and engine.clock() - last_save >= request.checkpoint_every:
+                    self._save(checkpoint, sink, scheduler)
+                    last_save = engine.clock()
         except BaseException:
             abort.set()
             scheduler.fail()
@@ -391,8 +407,13 @@ class _EntityJob:
             checkpoint.ranges, checkpoint.complete = [], True
             checkpoint.bytes, checkpoint.rows = 0, sink.rows
             checkpoint.save()
-        if self.plan is not None and tracker is not None:
-            incremental.finish_entity(self, self.plan, tracker, sink.rows)
+        if self.plan is not None and tracker is not None and self.marks is not None:
+            mark = incremental.next_watermark(self.change, self.plan, tracker, sink.rows, self.marks.get(self.entity),
+                                              clock_now=engine.clock(), wall_now=engine.wall_clock())
+            if tracker.truncated:
+                engine.warn(f"{self.entity}: over {incremental.RECENT_CAP:,} records changed inside the overlap "
+                            "window; the next incremental run may repeat some of them")
+            self.marks.set(self.entity, mark)
 
     def _save(self, checkpoint: Checkpoint, sink: FileSink | StdoutSink, scheduler: RangeScheduler) -> None:
         checkpoint.bytes, checkpoint.rows = sink.position()
@@ -407,7 +428,9 @@ class _EntityJob:
         sink.abandon()
         self.summary.records = sink.rows
 
-    def _worker(self, scheduler: RangeScheduler, pages: queue.Queue[tuple[Any, ...]], abort: threading.Event) -> None:
+    def _fetcher(self, scheduler: RangeScheduler, pages: queue.Queue[_Page | _FetcherEnded],
+                 abort: threading.Event) -> None:
+        error: BaseException | None = None
         try:
             while not abort.is_set():
                 rng = scheduler.acquire()
@@ -415,11 +438,11 @@ class _EntityJob:
                     break
                 self._fetch_range(rng, scheduler, pages, abort)
         except BaseException as exc:  # handed to the writer thread, which decides and reports
-            pages.put(("error", exc))
+            error = exc
         finally:
-            pages.put(("exit",))
+            pages.put(_FetcherEnded(error))
 
-    def _fetch_range(self, rng: Any, scheduler: RangeScheduler, pages: queue.Queue[tuple[Any, ...]],
+    def _fetch_range(self, rng: Any, scheduler: RangeScheduler, pages: queue.Queue[_Page | _FetcherEnded],
                      abort: threading.Event) -> None:
         size = self.request.page_size
         while not abort.is_set():
@@ -445,9 +468,10 @@ class _EntityJob:
                 self.ready.wait()  # rows are shaped with the columns from the field metadata
                 if abort.is_set():
                     return
-                pages.put(("page", rng, *self._shape(records), last_id, done))
+                rows, tracked = self._shape(records)
+                pages.put(_Page(rng, rows, last_id, done, shaped=True, tracked=tracked))
             else:
-                pages.put(("raw", rng, records, last_id, done))  # the writer shapes them; we fetch on
+                pages.put(_Page(rng, records, last_id, done))  # the writer shapes them; we fetch on
             if done:
                 return
 
@@ -527,11 +551,11 @@ def _base_filter(ent: Any, request: ExportRequest, change: str | None) -> list[d
     return conditions
 
 
-def _drain(pages: queue.Queue[tuple[Any, ...]], alive: int) -> None:
-    """Take queued items until every worker has said "exit" (they may be blocked on a full queue)."""
+def _drain(pages: queue.Queue[_Page | _FetcherEnded], alive: int) -> None:
+    """Take queued items until every fetcher has ended (they may be blocked on a full queue)."""
     while alive:
         try:
-            if pages.get(timeout=5)[0] == "exit":
+            if isinstance(pages.get(timeout=5), _FetcherEnded):
                 alive -= 1
         except queue.Empty:
             return

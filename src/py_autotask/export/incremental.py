@@ -40,8 +40,8 @@ from .writers import columns_from_fields
 if TYPE_CHECKING:
     from .engine import ExportEngine, ExportRequest
 
-__all__ = ["EntityPlan", "Tracker", "begin_run", "export_deletion_logs", "finish_entity", "open_watermarks", "plan_entity",
-           "stamped"]
+__all__ = ["EntityPlan", "Tracker", "begin_run", "export_deletion_logs", "next_watermark", "open_watermarks",
+           "plan_entity", "stamped"]
 
 OVERLAP_MARGIN_S = 300.0  # clock drift and late-committing writes on Autotask's side
 RECENT_CAP = 200_000  # ids remembered inside the overlap window (beyond it: refetched, never lost)
@@ -83,19 +83,14 @@ class EntityPlan:
     started: float
 
 
-def plan_entity(job: Any, marks: Watermarks) -> EntityPlan:
-    """The extra filter conditions and the skip list for `job`'s entity."""
-    started = job.engine.clock()
-    if not is_modification_field(job.change):
-        job.summary.mode = "snapshot"
+def plan_entity(change: str | None, mark: EntityWatermark | None, started: float) -> EntityPlan:
+    """What to ask for, given the entity's change field and its watermark from the last complete run."""
+    if not is_modification_field(change):
         return EntityPlan("snapshot", [], {}, started)
-    mark = marks.get(job.entity)
-    if mark is None or mark.since is None or mark.field != job.change:
-        job.summary.mode = "full"
+    if mark is None or mark.since is None or mark.field != change:
         return EntityPlan("full", [], {}, started)
     start_ms = to_epoch_ms(mark.since) - int(mark.overlap_s * 1000)
-    job.summary.mode = "incremental"
-    condition = {"op": "gte", "field": job.change, "value": _iso(start_ms)}
+    condition = {"op": "gte", "field": change, "value": _iso(start_ms)}
     return EntityPlan("incremental", [condition], dict(mark.recent), started)
 
 
@@ -171,35 +166,31 @@ def skip_unchanged(plan: EntityPlan, change: str | None, records: list[dict[str,
     return out
 
 
-def finish_entity(job: Any, plan: EntityPlan, tracker: Tracker, rows: int) -> None:
-    """Advance the entity's watermark after its output is complete."""
-    marks: Watermarks = job.marks
-    previous = marks.get(job.entity)
-    duration = job.engine.clock() - plan.started
+def next_watermark(change: str | None, plan: EntityPlan, tracker: Tracker, rows: int,
+                   previous: EntityWatermark | None, *, clock_now: float, wall_now: float) -> EntityWatermark:
+    """The entity's watermark once its output is complete (`clock_now` on the clock `plan.started` was
+    read from; `wall_now` in epoch seconds). `tracker.truncated` says whether it had to forget ids."""
+    duration = clock_now - plan.started
     if tracker.started_at is not None:
         # A resumed run: records its first part wrote may have changed before this part began.
-        duration = max(duration, job.engine.wall_clock() - tracker.started_at)
+        duration = max(duration, wall_now - tracker.started_at)
     overlap = duration + OVERLAP_MARGIN_S
+    last_run = datetime.fromtimestamp(wall_now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if plan.mode == "snapshot":
-        mark = EntityWatermark(field=None, max_id=tracker.max_id, last_run=_now(), records=rows)
-    elif tracker.max_ms is None and previous is not None:
+        return EntityWatermark(field=None, max_id=tracker.max_id, last_run=last_run, records=rows)
+    if tracker.max_ms is None and previous is not None:
         # Nothing changed: the old mark still starts the next run early enough (it is older than this run).
-        mark = dataclasses.replace(previous, last_run=_now(), records=0)
-    else:
-        # Records exported by earlier runs that are still inside the new window count as "already have";
-        # this run's values replace theirs.
-        low = (tracker.max_ms or 0) - int(overlap * 1000)
-        recent = {k: v for k, v in (previous.recent if previous else {}).items() if v >= low}
-        recent.update(tracker.window(overlap))
-        mark = EntityWatermark(field=job.change, since=_iso(tracker.max_ms) if tracker.max_ms is not None else None,
-                               overlap_s=overlap, recent=recent,
-                               max_id=max(filter(None, [tracker.max_id, previous.max_id if previous else None]),
-                                          default=None),
-                               last_run=_now(), records=rows)
-        if tracker.truncated:
-            job.engine.warn(f"{job.entity}: over {RECENT_CAP:,} records changed inside the overlap window; "
-                            "the next incremental run may repeat some of them")
-    marks.set(job.entity, mark)
+        return dataclasses.replace(previous, last_run=last_run, records=0)
+    # Records exported by earlier runs that are still inside the new window count as "already have";
+    # this run's values replace theirs.
+    low = (tracker.max_ms or 0) - int(overlap * 1000)
+    recent = {k: v for k, v in (previous.recent if previous else {}).items() if v >= low}
+    recent.update(tracker.window(overlap))
+    return EntityWatermark(field=change, since=_iso(tracker.max_ms) if tracker.max_ms is not None else None,
+                           overlap_s=overlap, recent=recent,
+                           max_id=max(filter(None, [tracker.max_id, previous.max_id if previous else None]),
+                                      default=None),
+                           last_run=last_run, records=rows)
 
 
 def export_deletion_logs(engine: ExportEngine, marks: Watermarks, results: Mapping[str, EntitySummary]) -> None:
@@ -258,6 +249,3 @@ def _export_log(engine: ExportEngine, log_name: str, target: Path, after: int | 
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -6,7 +6,8 @@
 #
 # Each version gets its own venv ($MATRIX_VENV_DIR/venv310, venv311, …; default /tmp), built on first
 # use with the project's dependencies but not the project itself: the suite imports it via
-# PYTHONPATH=src, like `make test`. A venv is rebuilt when the dependency list below changes.
+# PYTHONPATH=src:sandbox/src (the client and the sandbox from this checkout). A venv is rebuilt when
+# the dependency list below changes.
 # Interpreters are looked up in pyenv's versions directory, then as `pythonX.Y` on PATH; a version
 # with no interpreter is reported as skipped and does not fail the run.
 # Environment: MATRIX_PYTHONS ("3.10 3.11 3.12 3.13"), MATRIX_VENV_DIR (/tmp),
@@ -84,7 +85,7 @@ for version in $PYTHONS; do
         continue
     fi
     started=$SECONDS
-    (cd "$ROOT" && PYTHONPATH=src "$venv/bin/python" -m pytest "$@") >"$log" 2>&1
+    (cd "$ROOT" && PYTHONPATH=src:sandbox/src "$venv/bin/python" -m pytest "$@") >"$log" 2>&1
     status=$?
     result="$(summary_of "$log")"
     if ((status == 0)); then

@@ -310,9 +310,16 @@ class Store:
             return old[0]
 
     def delete(
-        self, entity: str, record_id: int, *, actor: Actor, parent: tuple[str, int] | None = None
+        self,
+        entity: str,
+        record_id: int,
+        *,
+        actor: Actor,
+        parent: tuple[str, int] | None = None,
+        log: bool = True,
     ) -> int:
-        """Remove a record (the wire layer only calls this where a DELETE route exists); logs deletions."""
+        """Remove a record (the wire layer only calls this where a DELETE route exists); logs deletions
+        (``log=False``: a record that goes with its deleted parent, see :mod:`.ui_delete`)."""
         with self._lock:
             table = self._table(entity)
             pos = table.position(record_id) if isinstance(record_id, int) else None
@@ -321,9 +328,9 @@ class Store:
             row = table.remove(pos)
             if self.attachments.applies(table):
                 self.attachments.unindex(row[0])
-            log = deletion_log(self.effects, table, row, actor, self._now(), self._number_of)
-            if log is not None:
-                log_entity, record = log
+            entry = deletion_log(self.effects, table, row, actor, self._now(), self._number_of) if log else None
+            if entry is not None:
+                log_entity, record = entry
                 self._insert_raw(log_entity, record)
             return row[0]
 

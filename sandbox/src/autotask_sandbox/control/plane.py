@@ -17,6 +17,8 @@ HTTP API (JSON in, JSON out):
     GET|DELETE /_sandbox/requests        the request log (``?limit=N``), or clear it
     GET  /_sandbox/credentials           the full and read-only API users' credentials
     GET  /_sandbox/webhooks              recent webhook deliveries with status (``?limit=N``) and counts
+    POST /_sandbox/delete                {"entity": "Tickets", "id": n, "resourceID": n?} → delete the record
+                                         as a person does in the UI (children and deletion logs included)
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..backend.ui_delete import delete_like_ui
+from ..backend.write_effects import Actor
 from ..policy.clock import Clock, parse_when, to_wire
 from ..wire.errors import ApiError
 from ..wire.handlers import WireRequest, WireResponse, json_response
@@ -166,6 +170,31 @@ class Control:
             if state.webhooks.delivery is not None:
                 state.webhooks.delivery.clear()
 
+    def delete(self, entity: str, record_id: int, *, resource_id: int | None = None) -> dict[str, Any]:
+        """Delete a record as a person does in Autotask's UI: its children go with it, and it leaves the
+        deletion-log row an API delete leaves (see :mod:`autotask_sandbox.backend.ui_delete`).
+
+        ``resource_id`` is who deletes it (default: the full API user's resource). Returns
+        ``{"deleted": {entity: [ids]}}``; raises ``ValueError`` for an unknown entity or a non-integer id,
+        ``ApiError(404)`` for a missing record (nothing is changed either way).
+        """
+        sb = self._sb
+        if not isinstance(entity, str) or not sb.state.knows(entity):
+            raise ValueError(f"unknown entity {entity!r}")
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            raise ValueError(f"id must be an integer, not {record_id!r}")
+        if resource_id is not None and (not isinstance(resource_id, int) or isinstance(resource_id, bool)):
+            raise ValueError(f"resourceID must be an integer, not {resource_id!r}")
+        actor = Actor(sb.api_user.resource_id if resource_id is None else resource_id)
+        hooks = sb.state.webhooks
+
+        def on_delete(tag: str, rid: int) -> Callable[[], None]:
+            before = hooks.snapshot(tag, rid)
+            return lambda: hooks.written(tag, "delete", rid, before, actor)
+
+        with sb.dispatcher.lock:
+            return {"deleted": delete_like_ui(sb.state.store, entity, record_id, actor, on_delete)}
+
     def reseed(self, seed: int | None = None, tickets: int | None = None) -> None:
         """Generate a new tenant (later resets return to it); read ``sb.credentials`` again afterwards."""
         self.seed = self.seed if seed is None else int(seed)
@@ -281,7 +310,9 @@ class Control:
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
             return json_response(handler(req, body))
-        except (ValueError, TypeError, KeyError, ApiError) as exc:
+        except ApiError as exc:
+            return json_response({"errors": exc.errors or [str(exc)]}, 404 if exc.status == 404 else 400)
+        except (ValueError, TypeError, KeyError) as exc:
             return json_response({"errors": [str(exc)]}, 400)
 
     @staticmethod
@@ -335,6 +366,7 @@ class Control:
             },
             ("DELETE", "requests"): lambda r, b: self._done(self.clear_log, "cleared"),
             ("GET", "credentials"): lambda r, b: self.credentials(),
+            ("POST", "delete"): lambda r, b: self.delete(b["entity"], b["id"], resource_id=b.get("resourceID")),
             ("GET", "webhooks"): lambda r, b: {
                 "deliveries": self.webhook_deliveries(int(r.query["limit"]) if "limit" in r.query else None),
                 "stats": self.webhook_stats(),

@@ -51,6 +51,36 @@ def test_role_and_queue_associations_are_seeded_consistently(
     assert mine and all(q["resourceID"] == one for q in mine)
 
 
+def test_resource_roles_follow_the_department_and_queue_associations(
+    sandbox: Sandbox, sandbox_client: httpx.Client
+) -> None:
+    roles = _all(sandbox_client, {}, "ResourceRoles")
+    departments = _all(sandbox_client, {}, "ResourceRoleDepartments")
+    queues = _all(sandbox_client, {}, "ResourceRoleQueues")
+    # One department role per ResourceRoleDepartments row, one queue role per ResourceRoleQueues row.
+    by_department = {(r["resourceID"], r["roleID"], r["departmentID"], r["isActive"])
+                     for r in roles if r["departmentID"] is not None}
+    assert by_department == {(r["resourceID"], r["roleID"], r["departmentID"], r["isActive"]) for r in departments}
+    by_queue = [r for r in roles if r["queueID"] is not None]
+    assert sorted((r["resourceID"], r["queueID"]) for r in by_queue) == sorted(
+        (q["resourceID"], q["queueID"]) for q in queues
+    )
+    held = {(r["resourceID"], r["roleID"]) for r in departments}
+    assert all((r["resourceID"], r["roleID"]) in held for r in by_queue)
+    assert len(roles) == len(departments) + len(queues) and len({r["id"] for r in roles}) == len(roles)
+    # The child route lists a resource's roles, and each one is a role its time entries may carry.
+    resource = queues[0]["resourceID"]
+    mine = sandbox_client.get(f"V1.0/Resources/{resource}/Roles").json()["items"]
+    assert sorted(r["id"] for r in mine) == sorted(r["id"] for r in roles if r["resourceID"] == resource)
+    one = sandbox_client.get(f"V1.0/Resources/{resource}/Roles/{mine[0]['id']}").json()["item"]
+    assert one == mine[0]
+    ticket = _all(sandbox_client, {}, "Tickets", _eq("status", 1))[0]["id"]
+    entry = {"ticketID": ticket, "resourceID": resource, "roleID": mine[0]["roleID"], "dateWorked": "2025-05-05",
+             "hoursWorked": 1.0, "summaryNotes": "role from Resources/{id}/Roles"}  # fmt: skip
+    created = sandbox_client.post("V1.0/TimeEntries", json=entry)
+    assert created.status_code == 200, created.text
+
+
 def test_time_entry_role_must_be_held_by_the_resource(sandbox: Sandbox, wire_client: httpx.Client) -> None:
     auth = sandbox.headers()
     pair = _all(wire_client, auth, "ResourceServiceDeskRoles", _eq("isDefault", True))[0]

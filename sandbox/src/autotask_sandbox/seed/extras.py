@@ -6,6 +6,7 @@ so they agree with the big tables without reading them:
 
 * ``ResourceServiceDeskRoles`` — every (resource, role) pair of ``ResourceRoleDepartments`` (same default),
   so each role a ticket, task or time entry carries is one its resource holds on the service desk too;
+* ``ResourceRoles`` — every department role and queue membership above, as ``Resources/{id}/Roles`` lists them;
 * ``ResourceRoleQueues`` — the queues each kind of technician works (every active queue tickets use has
   members; the retired "Legacy Helpdesk" queue has none);
 * ``TicketAttachments`` + ``AttachmentInfo`` — files (real, tiny: text, CSV, JSON, a 1x1 PNG) and links on
@@ -60,9 +61,11 @@ _TODO_TEXTS = (
 def tables(ctx: SeedContext, role_departments: list[dict]) -> dict[str, list[dict]]:
     """The extra tables by entity tag."""
     attachments, index = ticket_attachments(ctx)
+    queues = role_queues(ctx)
     return {
         "ResourceServiceDeskRoles": service_desk_roles(role_departments),
-        "ResourceRoleQueues": role_queues(ctx),
+        "ResourceRoleQueues": queues,
+        "ResourceRoles": resource_roles(role_departments, queues),
         "TicketAttachments": attachments,
         "AttachmentInfo": index,
         "CompanyToDos": company_todos(ctx),
@@ -86,6 +89,42 @@ def service_desk_roles(role_departments: list[dict]) -> list[dict]:
                 "roleID": pair[1],
                 "isActive": rrd["isActive"],
                 "isDefault": rrd["isDefault"],
+            }
+        )
+    return rows
+
+
+def resource_roles(role_departments: list[dict], role_queues: list[dict]) -> list[dict]:
+    """A resource's roles as ``ResourceRoles`` lists them (``Resources/{id}/Roles``): one per department role
+    (``ResourceRoleDepartments``: departmentID set), then one per queue membership (``ResourceRoleQueues``:
+    queueID set) carrying the resource's default role."""
+    rows: list[dict] = []
+    default: dict[int, int] = {}
+    for rrd in role_departments:
+        if rrd["isDefault"] or rrd["resourceID"] not in default:
+            default[rrd["resourceID"]] = rrd["roleID"]
+        rows.append(
+            {
+                "id": 29684000 + len(rows),
+                "resourceID": rrd["resourceID"],
+                "roleID": rrd["roleID"],
+                "departmentID": rrd["departmentID"],
+                "queueID": None,
+                "isActive": rrd["isActive"],
+            }
+        )
+    for membership in role_queues:
+        role = default.get(membership["resourceID"])
+        if role is None:
+            continue  # a resource without a department role holds no role to work a queue in
+        rows.append(
+            {
+                "id": 29684000 + len(rows),
+                "resourceID": membership["resourceID"],
+                "roleID": role,
+                "departmentID": None,
+                "queueID": membership["queueID"],
+                "isActive": True,
             }
         )
     return rows

@@ -35,6 +35,9 @@ class SandboxConfig:
     threshold_latency_scale: float = 1.0
     thread_limit: int = 3  # concurrent requests per (integration code, endpoint)
     max_url_length: int = 2048  # longer URLs get IIS's HTML 404 (†)
+    # Larger request bodies are refused with 413 (IIS's default maxAllowedContentLength, 30,000,000
+    # bytes; Autotask's own limit is not published, †). The control plane takes at most 64 KiB.
+    max_body_bytes: int = 30_000_000
     lenient_search: bool = True  # accept single-quoted pseudo-JSON in ``search`` (†)
     prev_page_urls: bool = True  # emit ``…/query/prev?paging=`` prevPageUrls (form inferred, †)
     permission_status: int = 500  # status of "adequate permissions" errors (Autotask: 500; docs: 403)

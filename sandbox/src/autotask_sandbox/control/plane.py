@@ -28,17 +28,20 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from ..backend.ui_delete import delete_like_ui
 from ..backend.write_effects import Actor
-from ..policy.clock import Clock, parse_when, to_wire
-from ..wire.errors import ApiError
-from ..wire.handlers import WireRequest, WireResponse, json_response
+from ..policy.checks import integer
+from ..policy.clock import Clock, to_wire
+from ..policy.limits import check_thread_limit
+from ..wire.handlers import WireRequest, WireResponse
 
 if TYPE_CHECKING:
     from ..app import Sandbox
     from ..wire.dispatch import _Seen
+
+
+# The largest tenant reseed may ask for (the CLI serves 1,000,000 tickets in about 3.6 GB).
+MAX_TICKETS = 10_000_000
 
 
 class Monitor:
@@ -122,6 +125,17 @@ class Control:
         self.tickets = sandbox.config.tickets
 
     @property
+    def sandbox(self) -> Sandbox:
+        """The sandbox these controls act on."""
+        return self._sb
+
+    def http(self, req: WireRequest) -> WireResponse:
+        """Serve ``/_sandbox/<name>`` (see :mod:`.http`)."""
+        from .http import serve
+
+        return serve(self, req)
+
+    @property
     def clock(self) -> Clock:
         """The sandbox clock (``advance(seconds)``, ``set(datetime)``, ``freeze()``)."""
         return self._sb.clock
@@ -197,8 +211,9 @@ class Control:
 
     def reseed(self, seed: int | None = None, tickets: int | None = None) -> None:
         """Generate a new tenant (later resets return to it); read ``sb.credentials`` again afterwards."""
-        self.seed = self.seed if seed is None else int(seed)
-        self.tickets = self.tickets if tickets is None else int(tickets)
+        seed = self.seed if seed is None else integer(seed, "seed", 0, 2**63 - 1)
+        tickets = self.tickets if tickets is None else integer(tickets, "tickets", 0, MAX_TICKETS)
+        self.seed, self.tickets = seed, tickets
         self.reset()
 
     def set_faults(
@@ -225,18 +240,22 @@ class Control:
         thread_limit: int | None = None,
         max_url_length: int | None = None,
     ) -> dict[str, Any]:
-        """Change the hourly threshold, its latency, the thread limit or the URL length limit."""
+        """Change the hourly threshold, its latency, the thread limit or the URL length limit.
+
+        Every value is checked before any is changed (ValueError names the first bad one)."""
         sb = self._sb
+        threads = None if thread_limit is None else check_thread_limit(thread_limit)
+        url_length = None if max_url_length is None else integer(max_url_length, "max_url_length", 1, 10**6)
         sb.state.threshold.configure(
             limit=threshold,
             window_s=threshold_window_s,
             latency=threshold_latency,
             latency_scale=threshold_latency_scale,
         )
-        if thread_limit is not None:
-            sb.dispatcher.threads.limit = int(thread_limit)
-        if max_url_length is not None:
-            sb.dispatcher.max_url_length = int(max_url_length)
+        if threads is not None:
+            sb.dispatcher.threads.limit = threads
+        if url_length is not None:
+            sb.dispatcher.max_url_length = url_length
         return self.limits()
 
     def set_permission_status(self, status: int) -> None:
@@ -288,90 +307,6 @@ class Control:
         """Wait until no webhook callout is queued or in flight; False on timeout."""
         delivery = self._sb.state.webhooks.delivery
         return True if delivery is None else delivery.wait_idle(timeout)
-
-    # -- HTTP ----------------------------------------------------------------------------------------------
-
-    def http(self, req: WireRequest) -> WireResponse:
-        """Serve ``/_sandbox/<name>``."""
-        name = req.path[len("/_sandbox") :].strip("/").lower()
-        handler = self._routes().get((req.method, name))
-        if handler is None:
-            known = sorted({n for _, n in self._routes()})
-            return json_response(
-                {
-                    "errors": [
-                        f"unknown control endpoint {req.method} /_sandbox/{name}; known: {', '.join(known)}"
-                    ]
-                },
-                404,
-            )
-        try:
-            body = orjson.loads(req.body) if req.body.strip() else {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
-            return json_response(handler(req, body))
-        except ApiError as exc:
-            return json_response({"errors": exc.errors or [str(exc)]}, 404 if exc.status == 404 else 400)
-        except (ValueError, TypeError, KeyError) as exc:
-            return json_response({"errors": [str(exc)]}, 400)
-
-    @staticmethod
-    def _done(action: Callable[[], None], key: str) -> dict[str, bool]:
-        action()
-        return {key: True}
-
-    def _routes(self) -> dict[tuple[str, str], Callable[[WireRequest, dict], Any]]:
-        def faults_body(body: dict) -> dict:
-            rates = body.get("rates", {k: v for k, v in body.items() if k not in ("seed", "slow_s")})
-            return self.set_faults(rates, seed=body.get("seed"), slow_s=body.get("slow_s"))
-
-        def clock(body: dict) -> dict:
-            if "set" in body:
-                self.clock.set(parse_when(str(body["set"])))
-            if "advance" in body:
-                self.clock.advance(float(body["advance"]))
-            if "freeze" in body:
-                self.clock.freeze(bool(body["freeze"]))
-            return {"now": to_wire(self.clock.now()), "frozen": self.clock.frozen}
-
-        def reseed(body: dict) -> dict:
-            self.reseed(body.get("seed"), body.get("tickets"))
-            return {"seed": self.seed, "tickets": self.tickets, **self.credentials()}
-
-        faults = self._sb.dispatcher.faults
-        latency = self._sb.dispatcher.latency
-        return {
-            ("GET", "stats"): lambda r, b: self.stats(),
-            ("POST", "reset"): lambda r, b: self._done(self.reset, "reset"),
-            ("POST", "reseed"): lambda r, b: reseed(b),
-            ("GET", "faults"): lambda r, b: {
-                "rates": dict(faults.rates),
-                "seed": faults.seed,
-                "slow_s": faults.slow_s,
-            },
-            ("POST", "faults"): lambda r, b: faults_body(b),
-            ("GET", "latency"): lambda r, b: {
-                "latency_ms": latency.latency_ms,
-                "jitter_ms": latency.jitter_ms,
-            },
-            ("POST", "latency"): lambda r, b: self.set_latency(
-                float(b.get("latency_ms", 0)), float(b.get("jitter_ms", 0))
-            ),
-            ("GET", "clock"): lambda r, b: clock({}),
-            ("POST", "clock"): lambda r, b: clock(b),
-            ("GET", "limits"): lambda r, b: self.limits(),
-            ("POST", "limits"): lambda r, b: self.set_limits(**b),
-            ("GET", "requests"): lambda r, b: {
-                "requests": self._sb.monitor.entries(int(r.query["limit"]) if "limit" in r.query else None)
-            },
-            ("DELETE", "requests"): lambda r, b: self._done(self.clear_log, "cleared"),
-            ("GET", "credentials"): lambda r, b: self.credentials(),
-            ("POST", "delete"): lambda r, b: self.delete(b["entity"], b["id"], resource_id=b.get("resourceID")),
-            ("GET", "webhooks"): lambda r, b: {
-                "deliveries": self.webhook_deliveries(int(r.query["limit"]) if "limit" in r.query else None),
-                "stats": self.webhook_stats(),
-            },
-        }
 
     def credentials(self) -> dict[str, dict[str, str]]:
         """The full and read-only API users' credentials."""

@@ -46,6 +46,7 @@ def wire_from_scope(scope: dict[str, Any], body: bytes) -> WireRequest:
         host,
         raw_query,
         url_length,
+        over_socket=True,
     )
 
 
@@ -67,12 +68,16 @@ class AsgiApp:
                     return
         if scope["type"] != "http":
             return
-        chunks = []
-        while True:
+        chunks, size = [], 0
+        # Read no more than one byte past the largest body the dispatcher accepts: it refuses the rest.
+        cap = self._dispatcher.max_body_bytes + 1
+        while size < cap:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
             if not message.get("more_body", False):
                 break
         resp = self._dispatcher.dispatch(wire_from_scope(scope, b"".join(chunks)))

@@ -7,11 +7,24 @@ Sleeps (injected latency) are real: they exist to be felt by clients.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
 
 from ..backend.values import parse_datetime
+
+# The range the clock may be moved in: Autotask stores times as SQL Server datetimes (from 1753), and the
+# seed dates records up to a few years around the clock, which must stay inside Python's year 9999.
+EARLIEST = datetime(1753, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def check_time(timestamp: float) -> float:
+    """``timestamp`` (seconds since the epoch) if the clock may show it; ValueError otherwise."""
+    if not math.isfinite(timestamp) or not EARLIEST.timestamp() <= timestamp < LATEST.timestamp():
+        raise ValueError(f"the clock must stay between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+    return timestamp
 
 
 class Clock:
@@ -23,9 +36,11 @@ class Clock:
         self._set(start or datetime.now(timezone.utc))
 
     def _set(self, start: datetime) -> None:
+        if not isinstance(start, datetime):
+            raise ValueError(f"the clock is set to a datetime, not {start!r}")
         if start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)
-        self._base = start.timestamp()
+        self._base = check_time(start.timestamp())
         self._anchor = time.monotonic()
 
     def timestamp(self) -> float:
@@ -41,8 +56,10 @@ class Clock:
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward (or back, with a negative value); returns the new time."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(f"the clock advances by a number of seconds, not {seconds!r}")
         with self._lock:
-            self._base += seconds
+            self._base = check_time(self._base + seconds)
         return self.now()
 
     def set(self, when: datetime) -> datetime:
@@ -88,4 +105,4 @@ def parse_when(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-__all__ = ["Clock", "parse_when", "to_wire"]
+__all__ = ["EARLIEST", "LATEST", "Clock", "check_time", "parse_when", "to_wire"]

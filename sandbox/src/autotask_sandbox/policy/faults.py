@@ -16,6 +16,10 @@ import random
 import threading
 from collections.abc import Mapping
 
+from .checks import integer, number
+
+# The longest delay a test may inject (latency, jitter, a "slow" fault): ten minutes.
+MAX_DELAY_S = 600.0
 FAULT_KINDS = ("500", "429", "reset", "truncate", "slow")
 
 FAULT_500_MESSAGE = "An unexpected error occurred while processing the request. Please try again."
@@ -39,9 +43,7 @@ def validate_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
         kind = str(kind).lower()
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        rate = float(rate)
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"fault rate for {kind} must be between 0 and 1, got {rate}")
+        rate = number(rate, f"fault rate for {kind}", 0.0, 1.0)
         if rate:
             clean[kind] = rate
     if sum(clean.values()) > 1.0 + 1e-9:
@@ -63,13 +65,15 @@ class FaultInjector:
     ) -> None:
         """Replace the rates (and optionally reseed the generator or change the slow delay)."""
         clean = validate_rates(rates)
+        seed = None if seed is None else integer(seed, "fault seed", -(2**63), 2**63 - 1)
+        slow_s = None if slow_s is None else number(slow_s, "slow_s", 0.0, MAX_DELAY_S)
         with self._lock:
             self.rates = clean
             if seed is not None:
-                self.seed = int(seed)
+                self.seed = seed
                 self._rng = random.Random(self.seed)
             if slow_s is not None:
-                self.slow_s = float(slow_s)
+                self.slow_s = slow_s
 
     def draw(self) -> str | None:
         """The fault for the next request, or None."""
@@ -94,11 +98,10 @@ class Latency:
         self.configure(latency_ms, jitter_ms)
 
     def configure(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
-        """Set the fixed part and the jitter, in milliseconds."""
-        if latency_ms < 0 or jitter_ms < 0:
-            raise ValueError("latency and jitter must not be negative")
-        self.latency_ms = float(latency_ms)
-        self.jitter_ms = float(jitter_ms)
+        """Set the fixed part and the jitter, in milliseconds (each at most ten minutes)."""
+        latency = number(latency_ms, "latency_ms", 0.0, MAX_DELAY_S * 1000)
+        jitter = number(jitter_ms, "jitter_ms", 0.0, MAX_DELAY_S * 1000)
+        self.latency_ms, self.jitter_ms = latency, jitter
 
     def draw(self) -> float:
         """Seconds to wait before answering the next request."""

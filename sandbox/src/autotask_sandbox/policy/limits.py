@@ -18,7 +18,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .checks import flag, integer, number
+
 BUCKETS = 60
+MAX_WINDOW_S = 7 * 86400.0
 
 THREAD_LIMIT_MESSAGE = (
     "Thread Threshold Exceeded \u2014 The Autotask API thread threshold of {n} threads has "
@@ -64,16 +67,22 @@ class HourlyThreshold:
         latency: bool | None = None,
         latency_scale: float | None = None,
     ) -> None:
-        """Change the limit, window or usage latency; changing the window clears the count."""
+        """Change the limit, window or usage latency; changing the window clears the count.
+
+        Every value is checked before any is changed (ValueError names the first bad one)."""
+        limit = None if limit is None else integer(limit, "threshold", 1, 10**9)
+        window_s = None if window_s is None else number(window_s, "threshold_window_s", 1.0, MAX_WINDOW_S)
+        latency = None if latency is None else flag(latency, "threshold_latency")
+        latency_scale = None if latency_scale is None else number(latency_scale, "threshold_latency_scale", 0, 600)
         with self._lock:
             if limit is not None:
-                self.limit = int(limit)
+                self.limit = limit
             if latency is not None:
-                self.latency = bool(latency)
+                self.latency = latency
             if latency_scale is not None:
-                self.latency_scale = float(latency_scale)
+                self.latency_scale = latency_scale
             if window_s is not None:
-                self.window_s = float(window_s)
+                self.window_s = window_s
                 self._bucket_s = self.window_s / BUCKETS
                 self._buckets = [0] * BUCKETS
                 self._bucket_ids = [-1] * BUCKETS
@@ -120,11 +129,16 @@ class HourlyThreshold:
         return THRESHOLD_MESSAGE.format(limit=self.limit, minutes=round(self.window_s / 60))
 
 
+def check_thread_limit(value: object) -> int:
+    """A thread limit a test may set: 1 to 1,000 requests in flight per key."""
+    return integer(value, "thread_limit", 1, 1000)
+
+
 class ThreadLimiter:
     """Counts in-flight requests per (integration code, endpoint) under a lock."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = int(limit)
+        self.limit = check_thread_limit(limit)
         self._lock = threading.Lock()
         self._active: dict[tuple[str, str], int] = {}
 

@@ -80,6 +80,7 @@ class Dispatcher:
         self.threads = threads
         self.router = Router(load_routes())
         self.max_url_length = state.config.max_url_length
+        self.max_body_bytes = state.config.max_body_bytes
         self.lock = threading.RLock()
         self._entity = h.EntityHandlers(state)
         self._actions = self._entity.table()
@@ -100,7 +101,11 @@ class Dispatcher:
                 log.exception("sandbox error handling %s %s", req.method, req.path)
                 resp = h.json_response({"Message": "An error has occurred."}, 500)
                 self.monitor.internal_errors += 1
-            self.monitor.record(req, resp, seen)
+            try:
+                self.monitor.record(req, resp, seen)
+            except BaseException:
+                resp.finish()  # a request that fails after taking its thread slot still gives it back
+                raise
         if resp.delay_s > 0:
             # Latency means "answered no sooner than arrival + latency", as a remote server's response
             # time is: time spent queueing for the lock and handling counts towards it, rather than
@@ -112,6 +117,9 @@ class Dispatcher:
         delay = self.latency.draw()
         if req.url_length > self.max_url_length:
             return _delayed(h.html_404(), delay)
+        if len(req.body) > self.max_body_bytes:
+            message = f"The request body exceeds the limit of {self.max_body_bytes} bytes."
+            return _delayed(h.json_response({"errors": [message]}, 413), delay)
         rel = split_api_path(req.path)
         result = self.router.match(req.method, rel) if rel is not None else NotFound()
         seen.endpoint = endpoint_of(rel) if rel is not None else ""

@@ -75,6 +75,7 @@ class WireRequest:
     host: str  # the Host header (``host[:port]``)
     raw_query: str = ""
     url_length: int = 0  # length of the absolute URL as the client sent it (still encoded)
+    over_socket: bool = False  # arrived over a real socket (ASGI), not an in-process transport
 
     @property
     def root(self) -> str:

@@ -49,7 +49,7 @@ class Sandbox:
             latency=cfg.threshold_latency,
             latency_scale=cfg.threshold_latency_scale,
         )
-        self.state = SandboxState(cfg, self.clock, threshold)
+        self.state = SandboxState(cfg, self.clock, threshold, start=self.start_time)
         self.state.load(cfg.seed, cfg.tickets)
         self.monitor = Monitor(cfg.request_log_size, self.clock)
         self.control = Control(self)

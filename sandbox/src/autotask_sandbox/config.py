@@ -10,7 +10,9 @@ from .backend.attachments import AttachmentLimits
 from .policy.faults import validate_rates
 from .wire.child_reads import ENVELOPES
 
-__all__ = ["SandboxConfig", "with_overrides"]
+__all__ = ["DATETIME_FORMS", "SandboxConfig", "with_overrides"]
+
+DATETIME_FORMS = ("naive", "z")
 
 
 @dataclass
@@ -56,6 +58,9 @@ class SandboxConfig:
     # disagree (†, see wire/child_reads.py): "items_list" {"items": [record]} (django-autotask's production
     # code), "items_object" {"items": record} (apigrate's README), "item" {"item": record} (swagger).
     attachment_envelope: str = "items_list"
+    # How response times are written: "naive" as a live probe returned them (2023-12-07T04:31:36.684, UTC
+    # without an offset), or "z" with a Z suffix (2023-12-07T04:31:36.684Z), a form clients also meet.
+    datetime_form: str = "naive"
     # Attachment upload limits (docs/autotask-facts.md#limits): per file, and per window on the sandbox clock, then a lockout.
     attachment_max_bytes: int = 6 * 1024 * 1024
     attachment_window_bytes: int = 10_000_000
@@ -75,6 +80,8 @@ class SandboxConfig:
         self.faults = validate_rates(self.faults)
         if self.attachment_envelope not in ENVELOPES:
             raise ValueError(f"attachment_envelope must be one of {', '.join(ENVELOPES)}")
+        if self.datetime_form not in DATETIME_FORMS:
+            raise ValueError(f"datetime_form must be one of {', '.join(DATETIME_FORMS)}, not {self.datetime_form!r}")
 
     def attachment_limits(self) -> AttachmentLimits:
         """The upload limits the store enforces."""

@@ -7,6 +7,7 @@ It is what the wire handlers, the webhook events and the control plane act on; t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,9 @@ class SandboxState:
     config: SandboxConfig
     clock: Clock
     threshold: HourlyThreshold
+    # The instant the tenant is seeded at (the clock's start): the data depends on it and the seed only,
+    # never on the milliseconds that pass while the sandbox is built or reset.
+    start: datetime | None = None
     meta: TenantMetadata = field(init=False)
     store: Store = field(init=False)
     users: list[ApiUser] = field(init=False)
@@ -51,7 +55,7 @@ class SandboxState:
         """(Re)generate the tenant for ``seed`` with ``tickets`` tickets."""
         self.seed, self.tickets = seed, tickets
         self.meta = TenantMetadata(seed=seed)
-        result = generate(self.meta, seed=seed, tickets=tickets, now=self.clock.now())
+        result = generate(self.meta, seed=seed, tickets=tickets, now=self.start or self.clock.now())
         cfg = self.config
         store = Store(
             self.meta,

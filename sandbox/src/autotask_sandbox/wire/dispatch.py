@@ -10,6 +10,7 @@ the sync transport may be used from many threads.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,13 @@ ZONE_OPERATION = "ZoneInformationApiIntegration_QueryZoneInformation"
 VERSION_INFO_OPERATION = "ApiVersion_ApiVersionInformation"
 APPROVE_OPERATION = "TimeOffRequestsApproveChild_CreateEntity"
 CONTROL_PREFIX = "/_sandbox"
+# A JSON string that is a whole wire datetime (stored times are all UTC without an offset).
+_WIRE_DATETIME = re.compile(rb'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?)"')
+
+
+def with_z(body: bytes) -> bytes:
+    """A JSON body with ``Z`` after every datetime string (``SandboxConfig.datetime_form = "z"``)."""
+    return _WIRE_DATETIME.sub(rb'"\1Z"', body)
 
 
 @dataclass
@@ -81,6 +89,7 @@ class Dispatcher:
         self.router = Router(load_routes())
         self.max_url_length = state.config.max_url_length
         self.max_body_bytes = state.config.max_body_bytes
+        self.datetime_z = state.config.datetime_form == "z"
         self.lock = threading.RLock()
         self._entity = h.EntityHandlers(state)
         self._actions = self._entity.table()
@@ -191,6 +200,12 @@ class Dispatcher:
         return resp
 
     def _handle(self, req: h.WireRequest, match: Match, user: ApiUser) -> h.WireResponse:
+        resp = self._answer(req, match, user)
+        if self.datetime_z and resp.content_type == h.JSON_TYPE:
+            resp.body = with_z(resp.body)
+        return resp
+
+    def _answer(self, req: h.WireRequest, match: Match, user: ApiUser) -> h.WireResponse:
         route = match.route
         caller = Caller(user)
         writes = (

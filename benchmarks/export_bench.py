@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -63,9 +64,9 @@ class Server:
         self.env: dict[str, str] = {}
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            if "=" in line and line.startswith("AUTOTASK_"):
-                key, _, value = line.strip().partition("=")
-                self.env[key] = value
+            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                self.env[key] = shlex.split(value)[0]
             if "AUTOTASK_INTEGRATION_CODE" in self.env:
                 break
         if "AUTOTASK_BASE_URL" not in self.env:

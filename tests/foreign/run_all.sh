@@ -76,14 +76,14 @@ start_sandbox() {
   PIDS+=($!)
   local i
   for i in $(seq 1 240); do
-    grep -q '^AUTOTASK_INTEGRATION_CODE=' "$OUT/sandbox.out" 2>/dev/null && break
+    grep -q '^export AUTOTASK_INTEGRATION_CODE=' "$OUT/sandbox.out" 2>/dev/null && break
     kill -0 "${PIDS[-1]}" 2>/dev/null || { tail -20 "$OUT/sandbox.err" >&2; die "the sandbox exited"; }
     sleep 0.5
   done
-  grep -q '^AUTOTASK_INTEGRATION_CODE=' "$OUT/sandbox.out" || die "the sandbox did not start in 120 s"
+  grep -q '^export AUTOTASK_INTEGRATION_CODE=' "$OUT/sandbox.out" || die "the sandbox did not start in 120 s"
   set -a
   # shellcheck disable=SC1090
-  source <(grep '^AUTOTASK_' "$OUT/sandbox.out")
+  source <(grep '^export AUTOTASK_' "$OUT/sandbox.out")
   set +a
   SANDBOX_ROOT="$AUTOTASK_BASE_URL"
 }

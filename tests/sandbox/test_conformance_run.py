@@ -4,6 +4,7 @@ thread, and ``autotask-sandbox serve`` (``python -m autotask_sandbox serve``) (l
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -119,9 +120,9 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         while "AUTOTASK_INTEGRATION_CODE" not in lines:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "server exited"
-            if "=" in line and not line.startswith("#"):
-                key, _, value = line.strip().partition("=")
-                lines[key] = value
+            if line.startswith("export "):  # export NAME=value, shell-quoted
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                lines[key] = shlex.split(value)[0]
         assert lines["AUTOTASK_ZONE_LOOKUP_URL"] == f"{lines['AUTOTASK_BASE_URL']}V1.0/zoneInformation"
         zone = httpx.get(
             lines["AUTOTASK_ZONE_LOOKUP_URL"], params={"user": lines["AUTOTASK_USERNAME"]}, trust_env=False

@@ -8,6 +8,7 @@ the venv is created without pip of its own (the suite's pip installs into it wit
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -80,9 +81,9 @@ def test_autotask_sandbox_serve_answers(fresh_venv: Path, tmp_path: Path) -> Non
         while "AUTOTASK_INTEGRATION_CODE" not in lines:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "server exited"
-            if "AUTOTASK_" in line and not line.startswith("#"):
-                key, _, value = line.strip().removeprefix("export ").partition("=")
-                lines[key] = value.strip("'")
+            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                lines[key] = shlex.split(value)[0]
         headers = {"UserName": lines["AUTOTASK_USERNAME"], "Secret": lines["AUTOTASK_SECRET"],
                    "ApiIntegrationCode": lines["AUTOTASK_INTEGRATION_CODE"]}
         count = httpx.get(f"{lines['AUTOTASK_BASE_URL']}V1.0/Tickets/query/count", headers=headers, trust_env=False,

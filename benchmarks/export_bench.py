@@ -145,10 +145,11 @@ def measure(server: Server, mode: str, fmt: str, workdir: Path) -> dict[str, Any
     out = workdir / f"{mode}-{server.tickets}-{fmt}" / f"Tickets.{fmt}"
     out.parent.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(server.env, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-               AUTOTASK_CONFIG=str(workdir / "no-config.toml"))
-    result = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", mode, fmt, str(out)],
-                            env=env, capture_output=True, text=True, timeout=6 * 3600)
+    # The child runs as `-m benchmarks.export_bench` (a package module: it imports benchmarks/_clock.py).
+    path = [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+    env.update(server.env, PYTHONPATH=os.pathsep.join(path), AUTOTASK_CONFIG=str(workdir / "no-config.toml"))
+    result = subprocess.run([sys.executable, "-m", "benchmarks.export_bench", "--child", mode, fmt, str(out)],
+                            env=env, capture_output=True, text=True, timeout=6 * 3600, cwd=ROOT)
     if result.returncode != 0:
         raise RuntimeError(f"{mode} {fmt} failed: {result.stderr[-2000:]}")
     doc = json.loads(result.stdout.strip().splitlines()[-1])

@@ -202,8 +202,7 @@ def _pick(entity: str, wanted: Sequence[str], field_columns: Mapping[str, list[C
             close = difflib.get_close_matches(key, list(field_columns), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"{entity} has no field {key!r}{hint}")
-    seen: set[str] = set()
-    return [c for c in out if not (c.name in seen or seen.add(c.name))]  # type: ignore[func-returns-value]
+    return list({c.name: c for c in out}.values())  # a column named twice appears once, where first named
 
 
 def _norm(name: str) -> str:

@@ -38,3 +38,17 @@ def test_without_the_sandbox_distribution_the_cli_prints_the_install_hint(args: 
     assert result.returncode == 2, result.stderr
     assert "pip install 'py-autotask[sandbox]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sandbox_serve_reports_a_port_in_use_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exc:
+            main(["sandbox", "serve", "--port", str(port)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and f"127.0.0.1:{port}: address already in use" in err

@@ -1,5 +1,5 @@
-"""The client reads Autotask times with or without ``Z``: against a sandbox serving each form, parsed records
-and exported files are the same."""
+"""The client reads Autotask times with or without ``Z``: against a sandbox serving each form, parsed records,
+Arrow tables and exported files are the same."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ def _client(sb: Sandbox) -> AutotaskClient:
 def test_parsed_records_and_exports_agree_across_datetime_forms(tmp_path: Path) -> None:
     outputs: dict[str, dict[str, bytes]] = {}
     parsed: dict[str, list[dict]] = {}
+    arrow: dict[str, object] = {}
     for form in ("naive", "z"):
         sb = Sandbox(SandboxConfig(seed=2, tickets=120, now=SANDBOX_NOW, datetime_form=form))
         with _client(sb) as client:
             records = list(client.entity("Tickets").query())
             assert any(str(r["createDate"]).endswith("Z") for r in records) == (form == "z")
             parsed[form] = [parse_datetimes(r, "Tickets") for r in records]
+            arrow[form] = client.entity("Tickets").query().to_arrow()
             since = records[len(records) // 2]["createDate"]
             files = {}
             for fmt in ("csv", "parquet"):
@@ -39,6 +41,7 @@ def test_parsed_records_and_exports_agree_across_datetime_forms(tmp_path: Path) 
                 files[fmt] = out.read_bytes() if fmt == "csv" else _parquet_rows(out)
             outputs[form] = files
     assert parsed["naive"] == parsed["z"]
+    assert arrow["naive"].equals(arrow["z"])  # typed tables: the same UTC instants
     assert outputs["naive"]["csv"] == outputs["z"]["csv"]
     assert outputs["naive"]["parquet"] == outputs["z"]["parquet"]
 

@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,13 +29,13 @@ TITLES = ["Café crème brûlée", "Tom & Jerry <3", 'say "hi" it\'s 1+1', "part
 class Listener:
     """`py-autotask listen` in its own process, writing to an NDJSON file."""
 
-    def __init__(self, tmp_path: Path, secret_file: Path) -> None:
+    def __init__(self, tmp_path: Path, secret_file: Path, port: int = 0) -> None:
         self.output = tmp_path / "events.ndjson"
-        self.log = open(tmp_path / "listen.log", "w+b")  # noqa: SIM115
+        self.log = open(tmp_path / "listen.log", "wb")  # noqa: SIM115
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
         env["PYTHONPATH"] = SRC
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "py_autotask.cli", "listen", "--port", "0", "--secret-file", str(secret_file),
+            [sys.executable, "-m", "py_autotask.cli", "listen", "--port", str(port), "--secret-file", str(secret_file),
              "-o", str(self.output)], env=env, stderr=self.log)
         self.url = self._wait_for_url()
 
@@ -97,6 +98,7 @@ def test_ticket_updates_arrive_as_verified_ndjson_lines(cli: Any, client: Autota
                                                    for t in TITLES]
     assert {(line["entity"], line["id"], line["action"]) for line in lines} == {("Tickets", ticket["id"], "Update")}
     assert [line["sequence"] for line in lines] == [1, 2, 3, 4]
+    assert {line["guid"] for line in lines} == {created["guid"]}  # the webhook's GUID
 
     # A retried delivery (same Guid and SequenceNumber) is written once; forgeries never.
     body = orjson.dumps({**{k: v for k, v in _callout(lines[0]).items()}, "SequenceNumber": 5})
@@ -145,3 +147,54 @@ def test_webhook_create_refuses_bad_input(cli: Any, tmp_path: Path) -> None:
     code, _, err = cli("listen", "--port", "0")
     assert code == 2 and "secret key" in err
     assert cli("webhooks", "list", "Tickets")[1] == ""  # the failed creations left nothing behind
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _attempts(sandbox: Any, advance: float = 0.0) -> list[tuple[str, int]]:
+    if advance:
+        sandbox.control.clock.advance(advance)
+    assert sandbox.control.wait_for_webhook_attempts(15)
+    return [(d["status"], d["attempts"]) for d in sandbox.control.webhook_deliveries()]
+
+
+def test_a_listener_down_40s_gets_the_event_and_one_down_3_minutes_finds_it_in_the_error_log(
+        cli: Any, client: AutotaskClient, sandbox_server: Any, tmp_path: Path, secret_file: Path) -> None:
+    sandbox = sandbox_server.sandbox
+    port = _free_port()
+    code, _, err = cli("webhooks", "create", "Tickets", "--url", f"http://127.0.0.1:{port}/",
+                       "--secret-file", str(secret_file), "--field", "title")
+    assert code == 0, err
+    ticket = next(iter(client.tickets.query(fields=["id"], limit=1)))["id"]
+    client.tickets.update(ticket, {"title": "Down for 40 s"})
+    assert _attempts(sandbox) == [("retrying", 1)]  # nobody listening
+    assert _attempts(sandbox, 30) == [("retrying", 2)]
+    sandbox.control.clock.advance(10)
+    listener = Listener(tmp_path, secret_file, port)  # back after 40 s on the sandbox clock
+    try:
+        assert _attempts(sandbox, 20) == [("delivered", 3)]
+        (line,) = listener.lines(1)
+        assert (line["id"], line["fields"]) == (ticket, {"title": "Down for 40 s"})
+    finally:
+        listener.stop()
+
+    client.tickets.update(ticket, {"title": "Down for 3 minutes"})
+    assert _attempts(sandbox)[-1] == ("retrying", 1)
+    for _ in range(4):
+        _attempts(sandbox, 30)
+    assert _attempts(sandbox)[-1] == ("failed", 5)
+    (row,) = client.entity("WebhookEventErrorLogs").query([{"op": "gte", "field": "id", "value": 0}])
+    assert orjson.loads(row["payload"])["Fields"] == {"title": "Down for 3 minutes"}
+    assert row["sequenceNumber"] == 2
+    sandbox.control.clock.advance(60)
+    listener = Listener(tmp_path, secret_file, port)  # back after 3 minutes: the event is gone
+    try:
+        assert sandbox.control.wait_for_webhooks(5)
+        time.sleep(0.3)
+        assert len(listener.lines(1)) == 1
+    finally:
+        listener.stop()

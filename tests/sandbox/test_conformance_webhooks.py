@@ -83,6 +83,35 @@ def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield client
 
 
+def _escaped(body: bytes) -> bytes:
+    """Autotask's signed form, character by character: inside strings & < > ' + ` and non-ASCII become
+    \\uXXXX (upper-case, UTF-16 units) and \\" becomes \\u0022; everything else is kept."""
+    text, out, in_string, i = body.decode("utf-8"), [], False, 0
+    while i < len(text):
+        char = text[i]
+        if in_string and char == "\\":
+            pair = text[i : i + 2]
+            out.append("\\u0022" if pair == '\\"' else pair)
+            i += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+            out.append(char)
+        elif in_string and (char in "&<>'+`" or ord(char) > 127):
+            code = ord(char)
+            high, low = divmod(code - 0x10000, 0x400)
+            units = [code] if code < 0x10000 else [0xD800 + high, 0xDC00 + low]  # a surrogate pair
+            out += [f"\\u{unit:04X}" for unit in units]
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out).encode("ascii")
+
+
+def _signature(body: bytes, secret: str = SECRET) -> str:
+    return "sha1=" + base64.b64encode(hmac.new(secret.encode(), _escaped(body), hashlib.sha1).digest()).decode()
+
+
 def _ok(resp: httpx.Response) -> dict:
     assert resp.status_code == 200, resp.text
     return resp.json()
@@ -171,17 +200,29 @@ def test_ticket_callouts_carry_the_documented_payload_and_a_valid_signature(
     # Only the changed subscribed field plus the display-always one; the description change sent nothing.
     assert updated["Action"] == "Update"
     assert updated["Fields"] == {"title": "Printer extinguished", "ticketNumber": number}
-    assert created["Guid"] != updated["Guid"]
+    assert created["Guid"] == updated["Guid"] == registered["webhookGUID"]  # the webhook's GUID
 
     for headers, body in receiver.received:
         assert headers["content-type"].startswith("application/json")
-        expected = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha1).digest()).decode()
-        assert headers["x-hook-signature"] == f"sha1={expected}"
+        assert headers["x-hook-signature"] == _signature(body)
 
     assert sandbox.control.wait_for_webhooks(5)
     stats = sandbox.control.stats()["webhooks"]
     assert (stats["delivered"], stats["failed"], stats["skipped_no_change"]) == (2, 0, 1)
     assert len(receiver.received) == 2
+
+
+def test_callouts_are_signed_over_the_escaped_json(sandbox: Sandbox, api: httpx.Client, receiver: Receiver) -> None:
+    _register(api, "TicketWebhooks", receiver.url, fields={"Title": "sub"})
+    title = 'Café & "Co" <b>it\'s</b> 1+1 🎉'
+    _new_ticket(api, title)
+    ((headers, body),) = [receiver.received[0]] if receiver.wait_for(1) else []
+    assert orjson.loads(body)["Fields"]["title"] == title
+    assert "Café".encode() in body  # sent as plain UTF-8 ...
+    assert headers["x-hook-signature"] == _signature(body)  # ... signed over the escaped form
+    raw = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha1).digest()).decode()
+    assert headers["x-hook-signature"] != f"sha1={raw}"
+    assert b"\\u0026" in _escaped(body) and b"\\uD83C\\uDF89" in _escaped(body)
 
 
 def test_delete_callouts_carry_the_display_always_fields(
@@ -225,33 +266,101 @@ def test_excluded_resources_and_field_less_webhooks_send_nothing(
     assert (stats["suppressed_excluded"], stats["skipped_no_fields"]) == (1, 1)
 
 
-def test_failed_callouts_are_retried_then_logged_as_webhook_event_errors(
-    sandbox: Sandbox, api: httpx.Client
-) -> None:
+def _dead_url() -> str:
     with socket.socket() as sock:  # a port nothing listens on: connections are refused at once
         sock.bind(("127.0.0.1", 0))
-        dead_url = f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
+
+
+def _attempts(sandbox: Sandbox, advance: float = 0.0) -> list[tuple[str, int]]:
+    """Move the sandbox clock, let every attempt now due happen, and return (status, attempts) per delivery."""
+    if advance:
+        sandbox.control.clock.advance(advance)
+    assert sandbox.control.wait_for_webhook_attempts(15)
+    return [(d["status"], d["attempts"]) for d in sandbox.control.webhook_deliveries()]
+
+
+def test_failed_callouts_are_retried_every_30s_five_times_then_logged(sandbox: Sandbox, api: httpx.Client) -> None:
+    dead_url = _dead_url()
     hook_id = _register(api, "CompanyWebhooks", dead_url, events="U", fields={"CompanyName": "sub"})
     company = _company(api)
     started = time.monotonic()
     _ok(api.patch("V1.0/Companies", json={"id": company, "companyName": "Renamed Ltd"}))
     assert time.monotonic() - started < 1.0  # the API request never waits for the receiver
-    assert sandbox.control.wait_for_webhooks(10)
+    assert _attempts(sandbox) == [("retrying", 1)]
+    assert _attempts(sandbox, 29) == [("retrying", 1)]  # not before 30 s on the sandbox clock
+    for attempt in (2, 3, 4):
+        assert _attempts(sandbox, 1 if attempt == 2 else 30) == [("retrying", attempt)]
+    assert _ok(api.post("V1.0/WebhookEventErrorLogs/query", json={"filter": ALL}))["items"] == []
+    assert _attempts(sandbox, 30) == [("failed", 5)]  # the fifth attempt, two minutes after the first
+    assert sandbox.control.wait_for_webhooks(5)
     (delivery,) = sandbox.control.webhook_deliveries()
-    assert (delivery["status"], delivery["attempts"], delivery["http_status"]) == ("failed", 3, None)
-    assert "ConnectError" in delivery["error"]
+    assert delivery["http_status"] is None and "ConnectError" in delivery["error"]
 
     logs = _ok(api.post("V1.0/WebhookEventErrorLogs/query", json={"filter": ALL}))["items"]
-    assert len(logs) == 1
     (row,) = logs
     payload = orjson.loads(row["payload"])
     assert payload["Guid"] == delivery["guid"] and payload["Action"] == "Update"
     assert payload["Fields"] == {"companyName": "Renamed Ltd"}
     assert row["sequenceNumber"] == 1 and row["accountWebhookID"] == hook_id
-    assert dead_url in row["errorMessage"] and row["createDateTime"]
+    assert dead_url in row["errorMessage"] and "5 attempt" in row["errorMessage"] and row["createDateTime"]
 
     doc = _ok(api.get("https://sandbox.autotask.local/_sandbox/webhooks"))  # the control endpoint
-    assert [d["status"] for d in doc["deliveries"]] == ["failed"] and doc["stats"]["failed"] == 1
+    assert [d["status"] for d in doc["deliveries"]] == ["failed"]
+    assert (doc["stats"]["failed"], doc["stats"]["attempts"], doc["stats"]["retries"]) == (1, 5, 4)
+
+
+def test_a_receiver_down_for_40s_gets_the_events_in_order(
+    sandbox: Sandbox, api: httpx.Client, receiver: Receiver
+) -> None:
+    _register(api, "TicketWebhooks", receiver.url, fields={"Title": "sub"})
+    receiver.status = 503  # down
+    ticket_id = _new_ticket(api, "First")
+    _ok(api.patch("V1.0/Tickets", json={"id": ticket_id, "title": "Second"}))
+    assert _attempts(sandbox) == [("retrying", 1), ("pending", 0)]  # the second waits behind the first
+    assert _attempts(sandbox, 30) == [("retrying", 2), ("pending", 0)]
+    sandbox.control.clock.advance(10)
+    receiver.status = 200  # back after 40 s
+    assert _attempts(sandbox, 20) == [("delivered", 3), ("delivered", 1)]
+    payloads = [orjson.loads(body) for _, body in receiver.received]
+    delivered = [(p["SequenceNumber"], p["Fields"]["title"]) for p in payloads]
+    assert delivered == [(1, "First"), (1, "First"), (1, "First"), (2, "Second")]  # two refused, then in order
+    assert _ok(api.post("V1.0/WebhookEventErrorLogs/query", json={"filter": ALL}))["items"] == []
+
+
+def test_25_consecutive_failures_deactivate_the_webhook_with_an_unsigned_notice(
+    sandbox: Sandbox, api: httpx.Client, receiver: Receiver
+) -> None:
+    body = {
+        "name": "failing", "webhookUrl": _dead_url(), "deactivationUrl": receiver.url + "/deactivated",
+        "secretKey": SECRET, "isActive": True, "isSubscribedToCreateEvents": True,
+        "isSubscribedToUpdateEvents": True, "isSubscribedToDeleteEvents": False,
+        "sendThresholdExceededNotification": False,
+    }  # fmt: skip
+    hook_id = _ok(api.post("V1.0/TicketWebhooks", json=body))["itemId"]
+    ids = _field_ids(api, "TicketWebhooks")
+    _ok(api.post(f"V1.0/TicketWebhooks/{hook_id}/Fields",
+                 json={"fieldID": ids["Title"], "isSubscribedField": True, "isDisplayAlwaysField": False}))
+    ticket_id = _new_ticket(api, "t0")
+    for n in range(1, 6):
+        _ok(api.patch("V1.0/Tickets", json={"id": ticket_id, "title": f"t{n}"}))
+    _attempts(sandbox)
+    for _ in range(24):  # 5 events x 5 attempts, each event's series two minutes long
+        _attempts(sandbox, 30)
+    assert sandbox.control.wait_for_webhooks(10)
+    (notice_headers, notice_body) = receiver.received[-1]
+    notice = orjson.loads(notice_body)
+    assert receiver.paths == ["/autotask-hook/deactivated"] and "x-hook-signature" not in notice_headers
+    hook = _ok(api.get(f"V1.0/TicketWebhooks/{hook_id}"))["item"]
+    assert (notice["Action"], notice["Guid"], notice["Id"]) == ("Deactivated", hook["webhookGUID"], hook_id)
+    assert hook["isActive"] is False
+    statuses = [d["status"] for d in sandbox.control.webhook_deliveries()]
+    assert statuses == ["failed"] * 6 + ["delivered"]  # 5 dropped after 5 attempts, one behind them, the notice
+    logs = _ok(api.post("V1.0/WebhookEventErrorLogs/query", json={"filter": ALL}))["items"]
+    assert sorted(r["sequenceNumber"] for r in logs) == [1, 2, 3, 4, 5, 6]
+    assert sandbox.control.webhook_stats()["deactivated"] == 1
+    _ok(api.patch("V1.0/Tickets", json={"id": ticket_id, "title": "after"}))  # an inactive webhook sends nothing
+    assert sandbox.control.wait_for_webhooks(5) and len(sandbox.control.webhook_deliveries()) == 7
 
 
 def test_remote_urls_are_refused_unless_allowed(sandbox: Sandbox, api: httpx.Client) -> None:

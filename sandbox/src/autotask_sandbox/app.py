@@ -17,6 +17,7 @@ from .policy.clock import Clock, to_wire
 from .policy.faults import FaultInjector, Latency
 from .policy.limits import HourlyThreshold, ThreadLimiter
 from .webhooks.delivery import WebhookDelivery
+from .webhooks.events import Callout
 from .wire import handlers as h
 from .wire.dispatch import Dispatcher
 
@@ -65,10 +66,13 @@ class Sandbox:
             self.state.webhooks.delivery = WebhookDelivery(
                 self._record_webhook_error,
                 lambda: to_wire(self.clock.now()),
+                self.clock.timestamp,
+                deactivate=self._deactivate_webhook,
                 queue_size=cfg.webhook_queue_size,
                 timeout_s=cfg.webhook_timeout_s,
-                retries=cfg.webhook_retries,
-                backoff_s=cfg.webhook_backoff_s,
+                retry_after_s=cfg.webhook_retry_after_s,
+                max_attempts=cfg.webhook_attempts,
+                disable_after=cfg.webhook_disable_after,
                 allow_remote=cfg.webhook_allow_remote,
             )
 
@@ -77,6 +81,28 @@ class Sandbox:
         with self.dispatcher.lock:
             if still_current():
                 self.state.store.insert_system("WebhookEventErrorLogs", row)
+
+    def _deactivate_webhook(self, callout: Callout) -> dict[str, Any] | None:
+        """Mark a failing webhook inactive; the unsigned Deactivated notice to send (None: nowhere to send)."""
+        with self.dispatcher.lock:
+            hook = self.state.store.get(callout.webhook_entity, callout.webhook_id)
+            if hook is None:
+                return None
+            self.state.store.set_system_fields(callout.webhook_entity, callout.webhook_id, {"isActive": False})
+        url = hook.get("deactivationUrl")
+        if not url:
+            return None
+        payload = {
+            "Guid": hook.get("webhookGUID") or callout.payload["Guid"],
+            "EntityType": callout.payload["EntityType"],
+            "Id": callout.webhook_id,
+            "EventTime": to_wire(self.clock.now()),
+            "SequenceNumber": 0,
+            "PersonID": None,
+            "Action": "Deactivated",
+            "Fields": {},
+        }
+        return {"url": url, "payload": payload}
 
     def _user(self, access: str) -> ApiUser:
         for user in self.state.users:

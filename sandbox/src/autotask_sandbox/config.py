@@ -66,13 +66,15 @@ class SandboxConfig:
     attachment_window_bytes: int = 10_000_000
     attachment_window_s: float = 300.0
     attachment_lockout_s: float = 300.0
-    # Webhook callouts (webhooks/events.py, webhooks/delivery.py): per-attempt timeout, retries after a failure
-    # with backoff_s * 2^n between them (Autotask's policy is not public, †), the bounded delivery queue,
-    # and whether URLs off loopback may be called.
+    # Webhook callouts (webhooks/events.py, webhooks/delivery.py) on Autotask's published error-handling
+    # policy: 10 s per attempt, a retry every 30 s on the sandbox clock, 5 attempts, then the error log; a
+    # webhook is deactivated after 25 consecutive failed attempts. Also the bounded delivery queue, and
+    # whether URLs off loopback may be called.
     webhooks: bool = True
-    webhook_timeout_s: float = 5.0
-    webhook_retries: int = 2
-    webhook_backoff_s: float = 0.2
+    webhook_timeout_s: float = 10.0
+    webhook_retry_after_s: float = 30.0
+    webhook_attempts: int = 5
+    webhook_disable_after: int = 25
     webhook_queue_size: int = 1000
     webhook_allow_remote: bool = False
 

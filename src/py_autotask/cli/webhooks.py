@@ -198,6 +198,7 @@ def listen(app: AppContext, host: str, port: int, secret_files: tuple[Path, ...]
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)  # connections queue from here on, before the server loop has started
     bound = sock.getsockname()[1]
     click.echo(f"listening on http://{host}:{bound}/ (Ctrl-C to stop)", err=True)
     server = uvicorn.Server(uvicorn.Config(receiver, log_level="warning", lifespan="on", access_log=False))

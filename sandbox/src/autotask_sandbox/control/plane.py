@@ -303,6 +303,12 @@ class Control:
         delivery = self._sb.state.webhooks.delivery
         return [] if delivery is None else delivery.deliveries(limit)
 
+    def wait_for_webhook_attempts(self, timeout: float = 10.0) -> bool:
+        """Wait until every callout attempt due by now on the sandbox clock was made (retries scheduled
+        later keep waiting: advance the clock to make them due); False on timeout."""
+        delivery = self._sb.state.webhooks.delivery
+        return True if delivery is None else delivery.wait_settled(timeout)
+
     def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
         """Wait until no webhook callout is queued or in flight; False on timeout."""
         delivery = self._sb.state.webhooks.delivery

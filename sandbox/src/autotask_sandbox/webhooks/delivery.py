@@ -1,38 +1,51 @@
-"""Webhook delivery: a background worker POSTs signed callouts so API requests never wait for receivers.
+"""Webhook delivery on Autotask's published policy, timed by the sandbox's controllable clock.
 
-* One daemon thread drains a bounded queue (``webhook_queue_size``); a full queue drops the callout
-  (recorded as "dropped" and as a WebhookEventErrorLogs row), it never blocks the API request.
-* Each attempt has a timeout (``webhook_timeout_s``, default 5 s). A non-2xx answer, a refused connection
-  or a timeout is retried ``webhook_retries`` times (default 2) after ``webhook_backoff_s`` × 2^n
-  (0.2 s, 0.4 s). Autotask's own retry policy is not public (docs/autotask-facts.md#webhooks): this one is the sandbox's choice.
-* A callout that still fails leaves a ``WebhookEventErrorLogs`` row (errorMessage, payload,
-  sequenceNumber, createDateTime; accountWebhookID / contactWebhookID for Company / Contact webhooks,
-  the only owners that model has columns for).
-* Only http(s) URLs on loopback hosts are called unless ``webhook_allow_remote`` is set.
-* The body is the payload serialized once; ``X-Hook-Signature: sha1=<base64 HMAC-SHA1(secretKey, body)>``
-  signs exactly those bytes.
-* ``clear()`` (control.reset) empties the queue, forgets the delivery log, and makes the result of a
-  callout already in flight be discarded.
+Autotask's "Webhook error handling" page
+(https://ww1.autotask.net/help/DeveloperHelp/Content/APIs/Webhooks/Webhooks_Error_Handling.htm) and the
+choices where it is silent (†):
+
+* Each attempt waits at most ``timeout_s`` (10 s) for the receiver; a non-2xx answer, a refused connection
+  or a timeout fails the attempt.
+* A failed event is retried ``retry_after_s`` (30 s) later, up to ``max_attempts`` (5) attempts within two
+  minutes: attempts are due at 0, 30, 60, 90 and 120 s *after the first one* on the sandbox clock (†: so an
+  attempt that ran into the timeout does not push the series past two minutes). Then the event is dropped
+  and a ``WebhookEventErrorLogs`` row written (errorMessage, payload, sequenceNumber, createDateTime;
+  accountWebhookID / contactWebhookID for Company / Contact webhooks, the only owners that model has).
+* Events of one webhook are queued in order: while its oldest event waits for a retry, its later events
+  wait behind it. Webhooks do not wait for each other's events (one worker thread serves them all, †).
+* After ``disable_after`` (25) consecutive failed attempts of one webhook (†: attempts, not events — five
+  dropped events) the webhook is deactivated (``isActive`` false), its queued events are dropped to the
+  error log, and one *unsigned* notice is POSTed to its ``deactivationUrl``: the callout envelope with
+  ``"Action": "Deactivated"``, ``Guid`` the webhook's GUID, ``Id`` the webhook's id, empty ``Fields`` (†:
+  the notice's shape is not published). It is sent once, without retries.
+* The body is the payload serialized once (UTF-8, unescaped); ``X-Hook-Signature`` signs its escaped form
+  (:mod:`.signing`).
+
+Retries follow the sandbox clock: ``control.clock.advance(30)`` makes the next attempt due at once (the
+worker looks every ``poll_s``), so a test crosses the two-minute policy in milliseconds. Sandbox guards
+that are no Autotask behaviour fail an event at once, without retries: a non-http(s) URL, and URLs off
+loopback unless ``allow_remote``. ``clear()`` (control.reset) drops every queued event and forgets the
+delivery log; the result of an attempt in flight is then discarded.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import logging
-import queue
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
+from ..policy.clock import to_wire
 from .events import Callout
+from .signing import signature
 
 __all__ = ["WebhookDelivery", "is_loopback_url", "signature"]
 
@@ -40,18 +53,12 @@ log = logging.getLogger("autotask_sandbox.webhooks")
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 OWNER_COLUMNS = {"CompanyWebhooks": "accountWebhookID", "ContactWebhooks": "contactWebhookID"}
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The ``X-Hook-Signature`` value of ``body``: ``sha1=<base64 HMAC-SHA1(secret, body)>``."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha1).digest()
-    return "sha1=" + base64.b64encode(digest).decode("ascii")
+Lane = tuple[str, int]  # (webhook entity, webhook id)
 
 
 def is_loopback_url(url: str) -> bool:
     """Whether ``url`` is http(s) on a loopback host (no DNS lookups: names other than localhost fail)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = (urlsplit(url).hostname or "").lower()
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -60,34 +67,61 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def _wire(timestamp: float) -> str:
+    return to_wire(datetime.fromtimestamp(timestamp, timezone.utc))
+
+
+@dataclass
+class _Event:
+    generation: int
+    entry: dict[str, Any]
+    callout: Callout
+    body: bytes
+    first_at: float | None = None  # sandbox-clock time of the first attempt
+    due: float = float("-inf")
+    attempts: int = 0
+
+
 class WebhookDelivery:
-    """The delivery worker, its queue and the recent-deliveries log."""
+    """Per-webhook queues, the worker that drains them, and the recent-deliveries log."""
 
     def __init__(
         self,
-        record_error: Callable[[dict, Callable[[], bool]], None],
+        record_error: Callable[[dict[str, Any], Callable[[], bool]], None],
         now: Callable[[], str],
+        clock: Callable[[], float],
         *,
+        deactivate: Callable[[Callout], dict[str, Any] | None] | None = None,
         queue_size: int = 1000,
-        timeout_s: float = 5.0,
-        retries: int = 2,
-        backoff_s: float = 0.2,
+        timeout_s: float = 10.0,
+        retry_after_s: float = 30.0,
+        max_attempts: int = 5,
+        disable_after: int = 25,
         allow_remote: bool = False,
         log_size: int = 1000,
+        poll_s: float = 0.05,
     ) -> None:
-        # Inserts a WebhookEventErrorLogs row when the second argument still answers True, checked under
-        # the dispatcher's lock, which control.reset also holds: a reset never sees a stale row appear.
+        # record_error inserts a WebhookEventErrorLogs row when its second argument still answers True; it
+        # takes the dispatcher's lock (which control.reset holds while calling clear()), so it is never
+        # called with this object's lock held. deactivate(callout) marks the webhook inactive and returns
+        # the notice to send ({"url", "payload"}) or None.
         self._record_error = record_error
+        self._deactivate = deactivate
         self._now = now
+        self._clock = clock
+        self.queue_size = queue_size
         self.timeout_s = timeout_s
-        self.retries = retries
-        self.backoff_s = backoff_s
+        self.retry_after_s = retry_after_s
+        self.max_attempts = max_attempts
+        self.disable_after = disable_after
         self.allow_remote = allow_remote
-        self._queue: queue.Queue[tuple[int, dict, Callout]] = queue.Queue(maxsize=queue_size)
+        self.poll_s = poll_s
         self._lock = threading.Lock()
-        self._wake = threading.Event()  # set by clear()/close() to cut a backoff wait short
-        self._idle = threading.Condition(self._lock)
-        self._busy = 0  # callouts queued or in flight
+        self._changed = threading.Condition(self._lock)
+        self._lanes: dict[Lane, deque[_Event]] = {}
+        self._failures: Counter[Lane] = Counter()
+        self._busy = 0  # events queued or in flight
+        self._in_flight = False
         self._generation = 0
         self._worker: threading.Thread | None = None
         self._closed = False
@@ -95,41 +129,36 @@ class WebhookDelivery:
         self._counts: Counter[str] = Counter()
 
     # -- the request side ------------------------------------------------------------------------------
-
     def submit(self, callout: Callout) -> None:
-        """Queue one callout (never blocks; a full queue drops it)."""
-        entry = {
-            "guid": callout.payload["Guid"],
-            "webhook_entity": callout.webhook_entity,
-            "webhook_id": callout.webhook_id,
-            "url": callout.url,
-            "entity_type": callout.payload["EntityType"],
-            "id": callout.payload["Id"],
-            "action": callout.payload["Action"],
-            "sequence": callout.payload["SequenceNumber"],
-            "status": "pending",
-            "attempts": 0,
-            "http_status": None,
-            "error": None,
-            "queued_at": self._now(),
-        }
+        """Queue one callout behind its webhook's earlier ones (never blocks; a full queue drops it)."""
+        entry = self._entry(callout)
+        event = _Event(0, entry, callout, orjson.dumps(callout.payload))
         with self._lock:
             self._log.append(entry)
             self._counts["queued"] += 1
-            generation = self._generation
-            try:
-                self._queue.put_nowait((generation, entry, callout))
-            except queue.Full:
+            event.generation = generation = self._generation
+            if self._busy >= self.queue_size:
                 entry["status"], entry["error"] = "dropped", "delivery queue full"
                 self._counts["dropped"] += 1
                 dropped = True
             else:
+                self._lanes.setdefault((callout.webhook_entity, callout.webhook_id), deque()).append(event)
                 self._busy += 1
                 dropped = False
                 self._ensure_worker()
+                self._changed.notify_all()
         if dropped:
-            row = self._error_row(callout, "The delivery queue is full; callout dropped.")
+            row = self._error_row(callout, "The delivery queue is full; callout dropped.", event.body)
             self._record_error(row, lambda: not self._stale(generation))
+
+    def _entry(self, callout: Callout) -> dict[str, Any]:
+        payload = callout.payload
+        return {
+            "guid": payload["Guid"], "webhook_entity": callout.webhook_entity, "webhook_id": callout.webhook_id,
+            "url": callout.url, "entity_type": payload["EntityType"], "id": payload["Id"],
+            "action": payload["Action"], "sequence": payload["SequenceNumber"], "status": "pending",
+            "attempts": 0, "http_status": None, "error": None, "queued_at": self._now(), "next_attempt_at": None,
+        }  # fmt: skip
 
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
@@ -138,40 +167,37 @@ class WebhookDelivery:
             self._worker.start()
 
     # -- control -----------------------------------------------------------------------------------------
-
     def clear(self) -> None:
-        """Drop pending callouts, forget the log and counters; a callout in flight is not recorded."""
+        """Drop queued callouts, forget the log, counters and failure streaks; an attempt in flight is not
+        recorded."""
         with self._lock:
             self._generation += 1
-            while True:
-                try:
-                    self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            self._busy = 0  # a callout in flight belongs to the old generation and is no longer counted
+            self._lanes.clear()
+            self._failures.clear()
+            self._busy = 0
             self._log.clear()
             self._counts.clear()
-            self._wake.set()
-            self._idle.notify_all()
+            self._changed.notify_all()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Stop the worker (pending callouts are dropped)."""
+        """Stop the worker (queued callouts are dropped)."""
         self.clear()
         with self._lock:
             self._closed = True
+            self._changed.notify_all()
             worker = self._worker
-        if worker is None:
-            return
-        try:
-            self._queue.put((-1, {}, None), timeout=timeout)  # type: ignore[arg-type]  # wakes the worker
-        except queue.Full:
-            return  # a racing submit refilled the queue; the daemon thread dies with the process
-        worker.join(timeout)
+        if worker is not None:
+            worker.join(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until nothing is queued or in flight; False on timeout."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy <= 0, timeout)
+        """Wait until nothing is queued or in flight (retries due later included); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._busy <= 0, timeout)
+
+    def wait_settled(self, timeout: float = 10.0) -> bool:
+        """Wait until every attempt due by now on the sandbox clock was made (later retries keep waiting)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._in_flight and self._next_due() is None, timeout)
 
     def deliveries(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The newest ``limit`` deliveries (all kept when None), oldest first, with their status."""
@@ -180,75 +206,120 @@ class WebhookDelivery:
         return items[-limit:] if limit else items
 
     def stats(self) -> dict[str, Any]:
-        """Counts: queued, delivered, failed, dropped, attempts, retries, pending."""
+        """Counts: queued, delivered, failed, dropped, attempts, retries, deactivated, pending."""
         with self._lock:
-            doc = {k: self._counts.get(k, 0) for k in ("queued", "delivered", "failed", "dropped")}
-            doc.update(
-                attempts=self._counts.get("attempts", 0),
-                retries=self._counts.get("retries", 0),
-                pending=max(0, self._busy),
-            )
+            keys = ("queued", "delivered", "failed", "dropped", "attempts", "retries", "deactivated")
+            doc: dict[str, Any] = {k: self._counts.get(k, 0) for k in keys}
+            doc["pending"] = max(0, self._busy)
         return doc
 
     # -- the worker ----------------------------------------------------------------------------------------
+    def _next_due(self) -> _Event | None:
+        """The lane head due soonest, if it is due now (called with the lock held)."""
+        now = self._clock()
+        heads = [lane[0] for lane in self._lanes.values() if lane]
+        best = min(heads, key=lambda e: e.due, default=None)
+        return best if best is not None and best.due <= now else None
 
     def _run(self) -> None:
         # trust_env=False: a proxy from the environment must not see (or break) loopback callouts.
         with httpx.Client(timeout=self.timeout_s, trust_env=False) as client:
             while True:
-                generation, entry, callout = self._queue.get()
-                if callout is None:
-                    return
+                with self._changed:
+                    if self._closed:
+                        return
+                    event = self._next_due()
+                    if event is None:
+                        self._changed.wait(self.poll_s if self._busy > 0 else None)
+                        continue
+                    self._in_flight = True
+                    if event.first_at is None:
+                        event.first_at = self._clock()
                 try:
-                    self._deliver(client, generation, entry, callout)
+                    error, status = self._attempt(client, event.callout.url, event.body,
+                                                  {"X-Hook-Signature": signature(event.callout.secret, event.body)})
+                    self._settle(client, event, error, status)
                 finally:
-                    with self._lock:
-                        if generation == self._generation:
-                            self._busy -= 1
-                        self._idle.notify_all()
+                    with self._changed:
+                        self._in_flight = False
+                        self._changed.notify_all()
 
-    def _deliver(self, client: httpx.Client, generation: int, entry: dict, callout: Callout) -> None:
-        body = orjson.dumps(callout.payload)
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Hook-Signature": signature(callout.secret, body),
-        }
-        self._wake.clear()
-        error, status = None, None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                if self._wake.wait(self.backoff_s * 2 ** (attempt - 1)) or self._stale(generation):
-                    return
-                self._count("retries")
-            error, status = self._attempt(client, callout.url, body, headers)
-            self._count("attempts")
-            with self._lock:
-                if generation != self._generation:
-                    return
-                entry["attempts"], entry["http_status"] = attempt + 1, status
-                if error is None:
-                    entry["status"], entry["error"] = "delivered", None
-                    self._counts["delivered"] += 1
-                    return
-                entry["error"] = error
+    def _settle(self, client: httpx.Client, event: _Event, error: str | None, status: int | None) -> None:
+        """Record one attempt's outcome: delivered, retry later, dropped, and perhaps the webhook disabled."""
+        callout, entry = event.callout, event.entry
+        lane: Lane = (callout.webhook_entity, callout.webhook_id)
+        dropped: list[tuple[_Event, str]] = []
+        deactivating = False
         with self._lock:
-            if generation != self._generation:
+            if event.generation != self._generation:
                 return
-            entry["status"] = "failed"
-            self._counts["failed"] += 1
-        message = f"Webhook callout to {callout.url} failed after {self.retries + 1} attempts: {error}"
-        self._record_error(self._error_row(callout, message, body), lambda: not self._stale(generation))
+            event.attempts += 1
+            self._counts["attempts"] += 1
+            self._counts["retries"] += int(event.attempts > 1)
+            entry.update(attempts=event.attempts, http_status=status, error=error)
+            queue = self._lanes[lane]
+            if error is None:
+                entry.update(status="delivered", next_attempt_at=None)
+                self._counts["delivered"] += 1
+                self._failures[lane] = 0
+                self._finish(queue)
+                return
+            guard = error.startswith("sandbox:")
+            if not guard:
+                self._failures[lane] += 1
+            if guard or event.attempts >= self.max_attempts:
+                dropped.append((event, f"failed after {event.attempts} attempt(s): {error}"))
+                self._finish(queue)
+            else:
+                assert event.first_at is not None
+                event.due = event.first_at + event.attempts * self.retry_after_s
+                entry.update(status="retrying", next_attempt_at=_wire(event.due))
+            if self._failures[lane] >= self.disable_after:
+                deactivating = True
+                self._counts["deactivated"] += 1
+                while queue:  # the webhook's other queued events go to the error log too
+                    dropped.append((queue[0], "the webhook was deactivated"))
+                    self._finish(queue)
+                self._failures[lane] = 0
+            generation = event.generation
+            for gone, _ in dropped:
+                gone.entry["status"] = "failed"
+                self._counts["failed"] += 1
+        for gone, why in dropped:
+            message = f"Webhook callout to {gone.callout.url} {why}"
+            self._record_error(self._error_row(gone.callout, message, gone.body),
+                               lambda: not self._stale(generation))
+        if deactivating and self._deactivate is not None:
+            notice = self._deactivate(callout)
+            if notice is not None and not self._stale(generation):
+                self._notify_deactivated(client, callout, notice)
 
-    def _attempt(
-        self, client: httpx.Client, url: str, body: bytes, headers: dict[str, str]
-    ) -> tuple[str | None, int | None]:
+    def _finish(self, queue: deque[_Event]) -> None:
+        queue.popleft()
+        self._busy -= 1
+
+    def _notify_deactivated(self, client: httpx.Client, callout: Callout, notice: dict[str, Any]) -> None:
+        """POST the unsigned Deactivated notice once; logged like a delivery."""
+        payload = notice["payload"]
+        entry = {**self._entry(Callout(callout.webhook_entity, callout.webhook_id, notice["url"], "", payload)),
+                 "status": "pending"}
+        with self._lock:
+            self._log.append(entry)
+        error, status = self._attempt(client, notice["url"], orjson.dumps(payload), {})
+        with self._lock:
+            entry.update(attempts=1, http_status=status, error=error,
+                         status="delivered" if error is None else "failed")
+
+    def _attempt(self, client: httpx.Client, url: str, body: bytes,
+                 headers: dict[str, str]) -> tuple[str | None, int | None]:
         """One POST → (error or None, HTTP status or None)."""
         if urlsplit(url).scheme.lower() not in ("http", "https"):
-            return "only http and https webhook URLs are supported", None
+            return "sandbox: only http and https webhook URLs are supported", None
         if not self.allow_remote and not is_loopback_url(url):
-            return "remote webhook URLs are disabled (SandboxConfig.webhook_allow_remote)", None
+            return "sandbox: remote webhook URLs are disabled (SandboxConfig.webhook_allow_remote)", None
         try:
-            resp = client.post(url, content=body, headers=headers)
+            resp = client.post(url, content=body,
+                               headers={"Content-Type": "application/json; charset=utf-8", **headers})
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}", None
         if 200 <= resp.status_code < 300:
@@ -259,15 +330,11 @@ class WebhookDelivery:
         with self._lock:
             return generation != self._generation or self._closed
 
-    def _count(self, key: str) -> None:
-        with self._lock:
-            self._counts[key] += 1
-
-    def _error_row(self, callout: Callout, message: str, body: bytes | None = None) -> dict:
+    def _error_row(self, callout: Callout, message: str, body: bytes) -> dict[str, Any]:
         row = {
             "createDateTime": self._now(),
             "errorMessage": message[:1000],
-            "payload": (body or orjson.dumps(callout.payload)).decode("utf-8"),
+            "payload": body.decode("utf-8"),
             "sequenceNumber": callout.payload["SequenceNumber"],
         }
         owner = OWNER_COLUMNS.get(callout.webhook_entity)

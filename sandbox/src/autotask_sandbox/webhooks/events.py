@@ -17,8 +17,10 @@ Choices where the public sources are silent or unverified:
 * Field ids: Tickets use the fieldID picklist of a real tenant (see :data:`TICKET_FIELD_IDS`); other
   entities number their webhook-supported fields 1, 2, … in model order (:func:`field_ids`). UDF field
   ids are the tenant's UDF definition ids.
-* ``SequenceNumber`` counts per webhook from 1; ``Guid`` is derived from (seed, webhook, sequence) so a
-  seed replays the same GUIDs; ``webhookGUID`` of a new webhook likewise from (seed, entity, id).
+* ``Guid`` is the webhook's ``webhookGUID`` — the same in every callout of one webhook — and
+  ``SequenceNumber`` counts that webhook's callouts from 1, so (Guid, SequenceNumber) names one event and
+  a retried delivery repeats both: a receiver de-duplicates on that pair. ``webhookGUID`` of a new
+  webhook is derived from (seed, entity, id), so a seed replays the same GUIDs.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class Callout:
     url: str
     secret: str
     payload: dict[str, Any]
+    deactivation_url: str | None = None
 
     def __repr__(self) -> str:  # the secret key never appears in reprs or logs
         return f"Callout({self.webhook_entity} {self.webhook_id} {self.payload.get('Action')} -> {self.url})"
@@ -147,7 +150,7 @@ class WebhookRules:
             key = (hook_table, hook["id"])
             self.sequences[key] = sequence = self.sequences.get(key, 0) + 1
             payload = {
-                "Guid": webhook_guid(self.state.seed, hook_table, hook["id"], sequence),
+                "Guid": hook.get("webhookGUID") or webhook_guid(self.state.seed, hook_table, hook["id"]),
                 "EntityType": _legacy(entity),
                 "Id": record_id,
                 "EventTime": to_wire(self.state.clock.now()),
@@ -157,7 +160,8 @@ class WebhookRules:
                 "Fields": fields,
             }
             out.append(
-                Callout(hook_table, hook["id"], hook["webhookUrl"], hook.get("secretKey") or "", payload)
+                Callout(hook_table, hook["id"], hook["webhookUrl"], hook.get("secretKey") or "", payload,
+                        hook.get("deactivationUrl"))
             )
         return out
 

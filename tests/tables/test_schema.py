@@ -16,6 +16,8 @@ from py_autotask._datetime import UTC, parse_datetime
 from py_autotask.export.engine import ExportEngine, ExportRequest
 from py_autotask.tables import TableSchema, column_array, schema_for
 
+from .._clock import SANDBOX_NOW
+
 BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
 TS = pa.timestamp("ms", tz="UTC")
 
@@ -159,3 +161,19 @@ def test_parquet_export_types_udfs_by_their_declared_type(client: AutotaskClient
     for record_id, record in by_id.items():
         raw = next(u["value"] for u in record["userDefinedFields"] if u["name"] == "Customer Impact Score")
         assert scores[record_id] == (None if raw is None else float(raw))
+
+
+@pytest.mark.parametrize("form", ["naive", "z"])
+def test_both_datetime_wire_forms_give_the_same_instants(form: str) -> None:
+    """Autotask sends zone-less UTC times; a `Z` on every time (SandboxConfig.datetime_form) changes nothing."""
+    from autotask_sandbox import Sandbox, SandboxConfig
+
+    sandbox = Sandbox(SandboxConfig(seed=4, tickets=600, now=SANDBOX_NOW, datetime_form=form))
+    with AutotaskClient(**sandbox.credentials, base_url=BASE_URL, transport=sandbox.transport(), cache=False) as c:
+        records = c.tickets.query().to_list()
+        table = c.tickets.query().to_arrow()
+    assert table.num_rows == len(records) == 600
+    assert all(r["createDate"].endswith("Z") == (form == "z") for r in records)
+    assert table.column("createDate").to_pylist() == [parse_datetime(r["createDate"]) for r in records]
+    follow = [next(u["value"] for u in r["userDefinedFields"] if u["name"] == "Follow Up Date") for r in records]
+    assert table.column("udf:Follow Up Date").to_pylist() == [None if v is None else parse_datetime(v) for v in follow]

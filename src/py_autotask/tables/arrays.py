@@ -130,11 +130,19 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _datetimes(pa: Any, values: Sequence[Any], target: Any) -> Any:
-    try:  # the common case: Autotask's zone-less UTC strings with up to 3 fractional digits
-        naive = pa.array(values, type=pa.string()).cast(pa.timestamp("ms"))
-        return naive.cast(target)  # a naive → UTC cast keeps the instants: they were UTC
+    try:
+        text = pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass  # "Z", offsets, 7 fractional digits or datetime objects: the exact parser below
+        text = None  # datetime objects: the exact parser below
+    if text is not None:
+        try:  # the common case: Autotask's zone-less UTC strings with up to 3 fractional digits
+            return text.cast(pa.timestamp("ms")).cast(target)  # a naive → UTC cast keeps the instants
+        except pa.ArrowInvalid:
+            pass
+        try:  # every value with "Z" or an offset
+            return text.cast(target)
+        except pa.ArrowInvalid:
+            pass  # mixed forms or 7 fractional digits: the exact parser below
     return pa.array([None if v is None or v == "" else to_epoch_ms(v) for v in values], type=pa.int64()).cast(target)
 
 

@@ -143,6 +143,21 @@ async def test_records_are_fetched_with_either_client(sandbox: Any, sync_client:
             assert got[0].record == expected and got[0].to_dict()["record"]["id"] == ticket
 
 
+async def test_a_failed_record_fetch_still_hands_the_event_on(sandbox: Any) -> None:
+    with AutotaskClient(**sandbox.credentials, base_url=BASE_URL, transport=sandbox.transport(), cache=False,
+                        max_retries=0) as client:
+        got: list[WebhookEvent] = []
+        receiver = WebhookReceiver(SECRET, got.append, client=client, fetch_records=True)
+        sandbox.control.set_faults({"500": 1.0})
+        try:
+            body = payload()
+            assert (await _post(receiver, body, signed(body))).status_code == 200
+            assert await receiver.drain(5)
+        finally:
+            sandbox.control.set_faults({})
+        assert [(e.id, e.record) for e in got] == [(42, None)] and receiver.counts["fetch_errors"] == 1
+
+
 async def test_unsigned_deactivation_notices_are_only_a_hint(sandbox: Any, sync_client: AutotaskClient) -> None:
     created = create_webhook(sync_client, "Tickets", url="http://127.0.0.1:9/hook", secret=SECRET, fields=["title"])
     confirmed: list[Deactivation] = []

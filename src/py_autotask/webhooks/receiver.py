@@ -24,7 +24,8 @@ What it does with each POST, in order:
    Autotask's retry is accepted later). Handlers never run on the request path: Autotask gives a
    receiver 10 seconds and disables a webhook after 25 failures in a row.
 4. One worker task per receiver takes events in arrival order, optionally fetches the full record with
-   the client (``fetch_records=True``; sync or async client), and calls the handler (``async def`` is
+   the client (``fetch_records=True``; sync or async client; if that fails the event comes without it,
+   ``record`` None), and calls the handler (``async def`` is
    awaited, a plain function runs in a thread). A handler's exception is logged and counted; the event
    was already acknowledged, so it is not redelivered.
 
@@ -198,8 +199,13 @@ class WebhookReceiver:
 
     async def _handle(self, event: WebhookEvent) -> None:
         if self.fetch_records and event.action != "Delete":
-            record = await self._call_client(lambda c: c.entity(event.entity).get(event.id))
-            event = dataclasses.replace(event, record=record)
+            try:
+                record = await self._call_client(lambda c: c.entity(event.entity).get(event.id))
+            except Exception as exc:  # the event still reaches the handler, without its record
+                self.counts["fetch_errors"] += 1
+                log.warning("could not fetch %s %s for a webhook event: %s", event.entity, event.id, exc)
+            else:
+                event = dataclasses.replace(event, record=record)
         if self.handler is not None:
             await _call(self.handler, event)
         self.counts["handled"] += 1

@@ -25,7 +25,7 @@ test: $(STAMP)
 
 ## Style, types and layering: ruff, mypy (zero errors on src/ and sandbox/src/), import contracts.
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools benchmarks sandbox
+	$(BIN)/ruff check src tests tools benchmarks examples sandbox
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

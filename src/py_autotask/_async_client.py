@@ -32,7 +32,7 @@ from ._core.runtime import Runtime
 from ._core.zones import Zone
 from ._exceptions import APIConnectionError, ConfigurationError
 from .cache import LayeredCache
-from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, ThresholdBudget
+from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, Limits, ThresholdBudget
 
 if TYPE_CHECKING:
     from .bulk import AsyncBulkEngine
@@ -65,6 +65,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
         budget: ThresholdBudget | bool | None = None,
         breaker: CircuitBreaker | bool | None = None,
         cache: LayeredCache | bool | None = None,
+        limits: str | Limits | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         """Create a client; arguments as for `AutotaskClient` (with an async transport and sleep)."""
@@ -82,7 +83,8 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
             retry_policy=retry_policy,
         )
         runtime = Runtime.build(
-            config, concurrency_limit=concurrency_limit, budget=budget, breaker=breaker, cache=cache
+            config, concurrency_limit=concurrency_limit, budget=budget, breaker=breaker, cache=cache,
+            limits=limits,
         )
         super().__init__(config, runtime)
         # Redirects are never followed: a redirect could carry the credential headers to another host.

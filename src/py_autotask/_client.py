@@ -31,7 +31,7 @@ from ._core.zones import Zone
 from ._entity import Entity
 from ._exceptions import APIConnectionError, ConfigurationError
 from .cache import LayeredCache
-from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, ThresholdBudget
+from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, Limits, ThresholdBudget
 
 if TYPE_CHECKING:
     from .bulk import BulkEngine
@@ -64,13 +64,16 @@ class AutotaskClient(BaseClient, EntityAccessors):
         budget: ThresholdBudget | bool | None = None,
         breaker: CircuitBreaker | bool | None = None,
         cache: LayeredCache | bool | None = None,
+        limits: str | Limits | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         """Create a client; no request is sent until the first call (zone detection included).
 
         `base_url` may be given with or without `/ATServicesRest/` and `V1.0`; without it the zone is
         detected through `zoneInformation` (at `zone_lookup_url`). `concurrency_limit=None`,
-        `budget=False`, `breaker=False`, `cache=False` switch those features off. `sleep` is the one
+        `budget=False`, `breaker=False`, `cache=False` switch those features off. `limits` shares the
+        slots and the budget: `"redis://…"` (or `AUTOTASK_REDIS_URL`) with every process on that Redis,
+        another client's `client.limits` within this process (docs/scale-out.md). `sleep` is the one
         seam every wait goes through (retries, pacing) — tests pass a recorder.
         """
         if transport is not None and http_client is not None:
@@ -87,7 +90,8 @@ class AutotaskClient(BaseClient, EntityAccessors):
             retry_policy=retry_policy,
         )
         runtime = Runtime.build(
-            config, concurrency_limit=concurrency_limit, budget=budget, breaker=breaker, cache=cache
+            config, concurrency_limit=concurrency_limit, budget=budget, breaker=breaker, cache=cache,
+            limits=limits,
         )
         super().__init__(config, runtime)
         # Redirects are never followed: a redirect could carry the credential headers to another host.

@@ -137,4 +137,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     try:
         yield server
     finally:
+        from py_autotask.limits.options import forget_redis
+
+        forget_redis(server.url)  # clients' shared limits: no helper thread left probing a dead server
         server.kill()

@@ -51,6 +51,7 @@ def run_probe(server: Any, entities: list[str], **cache_env: str) -> tuple[dict[
         AUTOTASK_SECRET=creds["secret"],
         AUTOTASK_INTEGRATION_CODE=creds["integration_code"],
         AUTOTASK_ZONE_LOOKUP_URL=server.base_url + "V1.0/zoneInformation",
+        AUTOTASK_LIMITS="local",  # the cache is under test; shared limits have test_scale_out.py
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]),
         **cache_env,
     )

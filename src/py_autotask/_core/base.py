@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .._catalog import entity_names
+from ..limits import Limits
 from .config import ClientConfig
 from .requests import Call
 from .retry import RetryPolicy
@@ -93,6 +94,12 @@ class BaseClient:
     def zone(self) -> Zone | None:
         """The configured or detected zone, if known yet."""
         return self._runtime.zone.zone
+
+    @property
+    def limits(self) -> Limits:
+        """This client's per-endpoint limiter and hourly budget; pass it as `limits=` to another client
+        (a sync and an async one, say) to make both count against the same ones."""
+        return Limits(self._runtime.limiter, self._runtime.budget)
 
     @property
     def runtime(self) -> Runtime:

@@ -199,12 +199,10 @@ def _budget_flow(config: ClientConfig, rt: Runtime, root: str) -> Flow:
                     budget.refresh_failed()
             else:
                 budget.refresh_failed()
-        delay = budget.before_request()  # raises ThresholdBudgetExceeded when over budget and not waiting
+        delay = budget.take()  # counts the request when it may go; raises when over budget and not waiting
         if delay <= 0:
-            break
+            return None
         yield Sleep(delay, "pacing to stay within the hourly request threshold")
-    budget.record()
-    return None
 
 
 def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:

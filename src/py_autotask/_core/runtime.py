@@ -12,6 +12,7 @@ from typing import Any
 
 from ..cache import LayeredCache, tenant_namespace, zone_key
 from ..limits import CircuitBreaker, EndpointLimiter, ThresholdBudget
+from ..limits.options import Limits, resolve_limits
 from .config import ClientConfig, api_url
 from .flights import Flights
 from .zones import Zone, zone_for_url
@@ -68,18 +69,29 @@ class Runtime:
         budget: ThresholdBudget | bool | None,
         breaker: CircuitBreaker | bool | None,
         cache: LayeredCache | bool | None,
+        limits: str | Limits | None = None,
     ) -> Runtime:
-        """Defaults: 3 slots per endpoint, a full-share budget, a breaker, the cache from the environment."""
+        """Defaults: 3 slots per endpoint, a full-share budget (shared through Redis when `limits` or the
+        environment says so, see `py_autotask.limits.options`), a breaker, the cache from the environment."""
         if cache is None or cache is True:
             from ..cache import cache_from_env
 
             cache = cache_from_env()
         elif cache is False:
             cache = LayeredCache()  # no layers: caching off
+        zone = ZoneState(config.base_url)
+        chosen = resolve_limits(
+            limits,
+            username=config.credentials.username,
+            integration_code=config.credentials.integration_code,
+            tenant_ci=lambda: zone.zone.ci if zone.zone else None,
+            concurrency_limit=concurrency_limit,
+            budget=budget,
+        )
         return cls(
-            zone=ZoneState(config.base_url),
-            limiter=EndpointLimiter(concurrency_limit) if concurrency_limit else None,
-            budget=_default(budget, ThresholdBudget),
+            zone=zone,
+            limiter=chosen.limiter,
+            budget=chosen.budget,
             breaker=_default(breaker, CircuitBreaker),
             cache=cache,
         )

@@ -3,7 +3,10 @@
 * `EndpointLimiter` — at most 3 requests in flight per endpoint, shared by threads and asyncio tasks;
 * `AdaptiveConcurrency` — AIMD control of one endpoint's limit for the bulk engine;
 * `ThresholdBudget` — our share of the tenant's hourly request threshold (sans-I/O, injectable clock);
-* `CircuitBreaker` — fail fast on an endpoint that keeps failing.
+* `CircuitBreaker` — fail fast on an endpoint that keeps failing;
+* `Limits` — a client's limiter + budget, to hand to another client (`limits=client.limits`);
+* `SharedEndpointLimiter`, `SharedBudget` — the same limits kept in Redis for many processes
+  (`limits="redis://…"` or `AUTOTASK_REDIS_URL`; see `options.py`).
 
 All of them are thread-safe and take an injectable clock; none of them sends a request.
 """
@@ -12,6 +15,9 @@ from .adaptive import AdaptiveConcurrency
 from .breaker import CircuitBreaker
 from .budget import ThresholdBudget
 from .concurrency import DEFAULT_ENDPOINT_LIMIT, EXEMPT_ENDPOINTS, EndpointLimiter, endpoint_key
+from .options import LIMITS_ENV, Limits
+from .shared_budget import SharedBudget
+from .shared_slots import SharedEndpointLimiter
 
 __all__ = [
     "DEFAULT_ENDPOINT_LIMIT",
@@ -19,6 +25,10 @@ __all__ = [
     "AdaptiveConcurrency",
     "CircuitBreaker",
     "EndpointLimiter",
+    "LIMITS_ENV",
+    "Limits",
+    "SharedBudget",
+    "SharedEndpointLimiter",
     "ThresholdBudget",
     "endpoint_key",
 ]

@@ -185,27 +185,21 @@ class ThresholdBudget:
             self._prune(now)
             ours, tenant = len(self._ours), self._tenant_estimate(now)
             blocked: list[float] = []
-            reasons: list[str] = []
             cap, stop = self._our_cap(), self._tenant_stop()
+            ours_frees_in: float | None = None
             if ours + 1 > cap:
-                frees_in = max(0.0, self._ours[ours - cap] + self._window + _AGE_OUT_MARGIN - now)
-                blocked.append(frees_in)
-                reasons.append(
-                    f"our share of the request threshold is used up: {ours:,} of {cap:,} requests "
-                    f"({self.share:.0%} of {self._threshold:,} per {self._window / 60:g} min); "
-                    f"the next one frees up in about {_duration(frees_in)}"
-                )
+                ours_frees_in = max(0.0, self._ours[ours - cap] + self._window + _AGE_OUT_MARGIN - now)
+                blocked.append(ours_frees_in)
             if tenant + 1 > stop:
                 self._refresh_forced = True
                 blocked.append(TENANT_RECHECK_SECONDS)
-                reasons.append(
-                    f"the tenant is at an estimated {tenant:,} of {self._threshold:,} requests per "
-                    f"{self._window / 60:g} min ({tenant / self._threshold:.0%}); stopping before Autotask "
-                    f"suspends the API at 100 % (usage is read again in about {_duration(TENANT_RECHECK_SECONDS)})"
-                )
             if blocked:
                 if not wait:
-                    raise ThresholdBudgetExceeded("; ".join(reasons), usage=self._usage(now))
+                    message = blocked_message(
+                        ours=ours, cap=cap, share=self.share, threshold=self._threshold, window=self._window,
+                        ours_frees_in=ours_frees_in, tenant=tenant if tenant + 1 > stop else None,
+                    )
+                    raise ThresholdBudgetExceeded(message, usage=self._usage(now))
                 return max(blocked)
             if self._last_go is not None:
                 go_at = self._next_go(ours, tenant, now, anchor=self._last_go)
@@ -213,6 +207,13 @@ class ThresholdBudget:
                     return go_at - now
             self._last_go = now
             return 0.0
+
+    def take(self, *, wait: bool | None = None) -> float:
+        """`before_request()`, and when it says go, count the request too (one step for a shared budget)."""
+        delay = self.before_request(wait=wait)
+        if delay <= 0:
+            self.record()
+        return delay
 
     def needs_refresh(self) -> bool:
         """True when ThresholdInformation should be read now; claims the read, so one caller at a time gets True.
@@ -273,13 +274,11 @@ class ThresholdBudget:
         while True:
             if refresh is not None and self.needs_refresh():
                 self._refresh_with(refresh)
-            delay = self.before_request(wait=wait)
+            delay = self.take(wait=wait)
             if delay <= 0:
-                break
+                return slept
             sleep(delay)
             slept += delay
-        self.record()
-        return slept
 
     async def aacquire(
         self,
@@ -297,13 +296,11 @@ class ThresholdBudget:
                     self.observe(await refresh())
                 except Exception as exc:  # a failed read must not fail the request it was guarding
                     self._refresh_error(exc)
-            delay = self.before_request(wait=wait)
+            delay = self.take(wait=wait)
             if delay <= 0:
-                break
+                return slept
             await sleep(delay)
             slept += delay
-        self.record()
-        return slept
 
     def _refresh_with(self, refresh: Callable[[], Mapping[str, Any]]) -> None:
         self.record()
@@ -380,6 +377,27 @@ class ThresholdBudget:
             "percent": round(100.0 * tenant / self._threshold, 1),
             "pacing_interval_seconds": round(self._pacing_interval(ours, tenant, now), 3),
         }
+
+
+def blocked_message(
+    *, ours: int, cap: int, share: float, threshold: int, window: float, ours_frees_in: float | None,
+    tenant: int | None,
+) -> str:
+    """Why a request may not go: our share used up (`ours_frees_in` set) and/or the tenant at the stop mark."""
+    reasons = []
+    if ours_frees_in is not None:
+        reasons.append(
+            f"our share of the request threshold is used up: {ours:,} of {cap:,} requests "
+            f"({share:.0%} of {threshold:,} per {window / 60:g} min); "
+            f"the next one frees up in about {_duration(ours_frees_in)}"
+        )
+    if tenant is not None:
+        reasons.append(
+            f"the tenant is at an estimated {tenant:,} of {threshold:,} requests per "
+            f"{window / 60:g} min ({tenant / threshold:.0%}); stopping before Autotask "
+            f"suspends the API at 100 % (usage is read again in about {_duration(TENANT_RECHECK_SECONDS)})"
+        )
+    return "; ".join(reasons)
 
 
 def _duration(seconds: float) -> str:

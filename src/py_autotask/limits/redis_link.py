@@ -223,7 +223,7 @@ class RedisLink:
         """Run the bound method `beat(redis)` on the helper thread every lease / 3 seconds while Redis is up,
         for as long as its object lives."""
         with self._lock:
-            self._heartbeats.append(weakref.WeakMethod(beat))  # type: ignore[arg-type]
+            self._heartbeats.append(weakref.WeakMethod(beat))
 
     # -- the helper thread -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ power cut cannot lose the fact that a create may have been sent. A row's content
 resume can tell when the input changed under a row that was already written.
 
 A journal belongs to one job (operation + entity + key); resuming with a different job is refused.
+It is held by one process at a time (an OS lock on `<journal>.lock`): a second run on it is refused at
+once, before anything is read or sent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import ConfigurationError
+from .._filelock import RunLock, RunLockedError
 from .results import RowResult
 
 __all__ = ["Journal", "JournalEntry", "JournalError", "default_journal_path", "row_hash"]
@@ -106,15 +109,26 @@ class Journal:
         resume: bool = False,
     ) -> None:
         self.path = None if path is None else Path(path)
-        existed = self.path is not None and self.path.exists() and self.path.stat().st_size > 0
-        if existed and not resume:
-            raise JournalError(
-                f"a journal of an earlier run exists at {self.path}; pass --resume (resume=True) to continue "
-                "that job, or delete the file to start over"
-            )
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(":memory:" if self.path is None else str(self.path), check_same_thread=False,
-                                     isolation_level=None)
+        # One run per journal: two runs on one journal would both send the rows neither had finished.
+        self._run_lock = None if self.path is None else RunLock(f"{self.path}.lock", f"the journal {self.path}")
+        if self._run_lock is not None:
+            try:
+                self._run_lock.acquire()
+            except RunLockedError as exc:
+                raise JournalError(str(exc)) from None
+        try:
+            existed = self.path is not None and self.path.exists() and self.path.stat().st_size > 0
+            if existed and not resume:
+                raise JournalError(
+                    f"a journal of an earlier run exists at {self.path}; pass --resume to continue that job, "
+                    "or delete the file to start over"
+                )
+            self._lock = threading.Lock()
+            self._conn = sqlite3.connect(":memory:" if self.path is None else str(self.path),
+                                         check_same_thread=False, isolation_level=None)
+        except BaseException:
+            self._release_run_lock()
+            raise
         self.resumed = False
         try:
             if self.path is not None:
@@ -126,7 +140,12 @@ class Journal:
             # The caller never gets the object to close, so a refused journal must not leak its connection
             # (Python 3.13 reports that as a ResourceWarning).
             self._conn.close()
+            self._release_run_lock()
             raise
+
+    def _release_run_lock(self) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
 
     def _bind_job(self, operation: str, entity: str, key: list[str]) -> None:
         row = self._conn.execute("SELECT operation, entity, match_key FROM job WHERE id = 1").fetchone()
@@ -224,6 +243,7 @@ class Journal:
         """Close the database (checkpointing the WAL)."""
         with self._lock:
             self._conn.close()
+        self._release_run_lock()
 
     def __enter__(self) -> Journal:
         return self

@@ -92,8 +92,12 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         fail(str(problem), ExitCode.USAGE)
     console = stderr_console()
     progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
+    from .._filelock import RunLockedError
+
     try:
         summary = export_request(app.client(), request, progress=progress)
+    except RunLockedError as exc:
+        fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:
         raise Interrupted("continue with --resume" if output != "-" else "") from None
     if not quiet:

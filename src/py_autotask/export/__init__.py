@@ -9,6 +9,7 @@ See `py_autotask.export.api` for the call and `py_autotask.export.writers` for t
 
 from __future__ import annotations
 
+from .._filelock import RunLockedError
 from .api import ExportResult, ProgressEvent, export
 from .writers import FORMATS, Column, Writer, columns_from_fields, flatten_udfs, format_from_path, open_writer
 
@@ -17,6 +18,7 @@ __all__ = [
     "Column",
     "ExportResult",
     "ProgressEvent",
+    "RunLockedError",
     "Writer",
     "columns_from_fields",
     "export",

@@ -17,6 +17,8 @@ output and checkpoints stay for `resume=True`).
 Errors: bad arguments raise ValueError (QuerySyntaxError for a bad filter or field) before any
 request; a missing extra raises MissingExtraError; an entity that fails is reported in the result
 (`result.failed`), not raised, so the other entities finish; Ctrl-C raises KeyboardInterrupt.
+Another run using the same output file, state directory or watermark file raises RunLockedError
+(from `py_autotask.export`) before anything is written.
 
 Incremental runs never touch the files of earlier runs: see `incremental.py` (each run writes files
 stamped with the end of its window, `Tickets.20261206T101500Z.csv`).

@@ -13,7 +13,8 @@ and writes them in arrival order (each id once; within a range in id order), the
 
 Interrupted (Ctrl-C, SIGTERM, a failure) the partial output and its checkpoint stay; `resume=True`
 truncates the output back to the checkpoint and fetches only the ranges still pending.
-Incremental runs are described in `incremental.py`.
+Incremental runs are described in `incremental.py`. One run at a time per state directory, watermark
+file and output file (OS file locks, `_filelock.py`): a second run is refused before it writes anything.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from .._catalog import load_catalog
 from .._exceptions import AutotaskError, QuerySyntaxError
+from .._filelock import RunLock
 from ..tables import TableSchema
 from . import incremental
 from .labels import LabelResolver, ReferenceCache
@@ -141,15 +144,49 @@ class ExportEngine:
     # -- the run -----------------------------------------------------------------------------------
 
     def run(self) -> RunSummary:
-        """Export every entity; returns the summary (failures are in it, not raised; Ctrl-C is raised)."""
+        """Export every entity; returns the summary (failures are in it, not raised; Ctrl-C is raised).
+
+        Raises RunLockedError, before anything is written, when another run uses the same state
+        directory, watermark file or output file.
+        """
+        state_dir = self.request.resolved_state_dir()
+        with ExitStack() as locks:
+            for path, what in self._lock_targets(state_dir, self.request.outputs):
+                locks.enter_context(RunLock(path, what))
+            marks = incremental.open_watermarks(self.request, state_dir) if self.request.incremental else None
+            if marks is not None:  # each incremental run writes its own stamped files; the caller's request stays
+                self.run_stamp, outputs = incremental.begin_run(self.request, marks, self.wall_clock())
+                self.request = dataclasses.replace(self.request, outputs=outputs, state_dir=state_dir)
+            summary, interrupted = self._run(state_dir, marks)
+        _remove_if_empty(state_dir / "checkpoints", state_dir)  # after the lock file is gone
+        for path, _ in self._lock_targets(state_dir, self.request.outputs)[1:]:
+            _remove_if_empty(path.parent)
+        if interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    def _lock_targets(self, state_dir: Path, outputs: Mapping[str, Path | None]) -> list[tuple[Path, str]]:
+        """The lock files of this run: its state directory, its watermark file, each output file.
+
+        Two runs on one of them would interleave rows in one file or lose each other's watermarks.
+        Stdout needs none (no checkpoints) unless the run is incremental.
+        """
+        files = [p for p in outputs.values() if p is not None]
+        targets: list[tuple[Path, str]] = []
+        if files or self.request.incremental:
+            targets.append((state_dir / "run.lock", f"the state directory {state_dir}"))
+        if self.request.incremental and self.request.state_file is not None:
+            state_file = self.request.state_file
+            targets.append((state_file.with_name(state_file.name + ".lock"), f"the watermark file {state_file}"))
+        if not self.request.incremental:  # incremental outputs are stamped per run: the state lock covers them
+            for path in files:  # beside the file, as two runs with different state directories may share it
+                targets.append((path.parent / ".py-autotask" / f"{path.name}.lock", f"the output {path}"))
+        return targets
+
+    def _run(self, state_dir: Path, marks: Watermarks | None) -> tuple[RunSummary, bool]:
         started = self.clock()
         usage = self._budget_usage()
         self._requests_at_start = usage.get("requests_total") if usage else None
-        state_dir = self.request.resolved_state_dir()
-        marks = incremental.open_watermarks(self.request, state_dir) if self.request.incremental else None
-        if marks is not None:  # each incremental run writes its own stamped files; the caller's request stays
-            self.run_stamp, outputs = incremental.begin_run(self.request, marks, self.wall_clock())
-            self.request = dataclasses.replace(self.request, outputs=outputs, state_dir=state_dir)
         jobs = [_EntityJob(self, name, state_dir, marks) for name in self.request.entities]
         results: dict[str, EntitySummary] = {}
         interrupted = False
@@ -184,16 +221,12 @@ class ExportEngine:
                 job.discard_checkpoint()
             if marks is not None:
                 marks.set_pending_run(None)
-            _remove_if_empty(state_dir / "checkpoints", state_dir)
         threshold = self._threshold()
         usage = self._budget_usage()
         requests = self.requests
         if usage and self._requests_at_start is not None:  # the client's own count includes retries
             requests = int(usage["requests_total"]) - int(self._requests_at_start)
-        summary = RunSummary(summaries, self.clock() - started, requests, threshold)
-        if interrupted:
-            raise KeyboardInterrupt
-        return summary
+        return RunSummary(summaries, self.clock() - started, requests, threshold), interrupted
 
     def _budget_usage(self) -> dict[str, Any] | None:
         budget = getattr(getattr(self.client, "runtime", None), "budget", None)

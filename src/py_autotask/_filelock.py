@@ -42,8 +42,15 @@ class RunLock:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             except FileNotFoundError:  # no directory yet (or a finishing run just removed its empty one)
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # e.g. a path through a file: say which file, not only the lock's path
+                    raise type(exc)(f"cannot create the directory {self.path.parent} for {self.what} "
+                                    f"({exc.strerror})") from None
                 continue
+            except OSError as exc:
+                raise type(exc)(f"cannot create the lock file {self.path} for {self.what} "
+                                f"({exc.strerror})") from None
             try:
                 _lock(fd)
             except OSError:

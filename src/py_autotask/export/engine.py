@@ -150,6 +150,8 @@ class ExportEngine:
         directory, watermark file or output file.
         """
         state_dir = self.request.resolved_state_dir()
+        for path in self.request.outputs.values():
+            _check_writable_place(path)
         with ExitStack() as locks:
             for path, what in self._lock_targets(state_dir, self.request.outputs):
                 locks.enter_context(RunLock(path, what))
@@ -591,6 +593,17 @@ def _drain(pages: queue.Queue[_Page | _FetcherEnded], alive: int) -> None:
             if isinstance(pages.get(timeout=5), _FetcherEnded):
                 alive -= 1
         except queue.Empty:
+            return
+
+
+def _check_writable_place(path: Path | None) -> None:
+    """Refuse an output below a file (`-o afile/x.csv`) with a message naming that file."""
+    if path is None:
+        return
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise NotADirectoryError(f"cannot write {path}: {ancestor} is a file, not a directory")
             return
 
 

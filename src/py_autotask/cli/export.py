@@ -73,7 +73,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
            resume: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
-    from ..export.api import build_request, export_request
+    from ..export.api import build_request, export_request, pandas_unavailable
     from ..export.writers import MissingExtraError
     from ._export_progress import RichExportProgress, render_summary
 
@@ -95,7 +95,8 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     from .._filelock import RunLockedError
 
     try:
-        summary = export_request(app.client(), request, progress=progress)
+        with pandas_unavailable():  # pyarrow would load pandas, which an export never uses (see there)
+            summary = export_request(app.client(), request, progress=progress)
     except RunLockedError as exc:
         fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:

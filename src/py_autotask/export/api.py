@@ -26,11 +26,14 @@ stamped with the end of its window, `Tickets.20261206T101500Z.csv`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
+import importlib.abc
 import importlib.util
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +136,7 @@ def export_request(client: Any, request: ExportRequest, *,
     else:
         display = CallbackProgress(progress)
     if request.format == "parquet":
-        _preload_pyarrow()
+        preload_pyarrow()
     engine = ExportEngine(client, request, progress=display, stop=stop)
     summary = engine.run()
     summary.warnings = engine.warnings + engine.references.warnings
@@ -192,22 +195,51 @@ def build_request(
     )
 
 
-def _preload_pyarrow() -> None:
-    """Load pyarrow in the background, so it loads while the first requests are in flight, not after them.
+_preloading: threading.Thread | None = None
 
-    Its first array conversion also imports pandas when pandas is installed (pyarrow checks whether a
-    value is a pandas object): that happens here too.
-    """
+
+def preload_pyarrow() -> None:
+    """Load pyarrow in the background, so it loads while the first requests are in flight, not after them."""
+    global _preloading
+    if _preloading is not None:
+        return
 
     def load() -> None:
         try:
             pa = importlib.import_module("pyarrow")
             importlib.import_module("pyarrow.parquet")
-            pa.array([], type=pa.int64())
+            pa.array([], type=pa.int64())  # its first conversion loads more (pandas, when importable)
         except ImportError:  # reported where the module is needed
             pass
 
-    threading.Thread(target=load, name="preload-pyarrow", daemon=True).start()
+    _preloading = threading.Thread(target=load, name="preload-pyarrow", daemon=True)
+    _preloading.start()
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+@contextlib.contextmanager
+def pandas_unavailable() -> Iterator[None]:
+    """`import pandas` fails inside the block, if pandas is not loaded yet (otherwise nothing changes).
+
+    pyarrow converts Python lists after checking whether they hold pandas objects, importing pandas
+    to do so when it can (~0.4 s of CPU). A process that never uses pandas — `py-autotask export` —
+    saves that; pyarrow works without pandas.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def _check_extra(fmt: str) -> None:

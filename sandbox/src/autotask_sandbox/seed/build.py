@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..tenant.metadata import TenantMetadata
+from . import billing as seed_billing
+from . import calendar as seed_calendar
 from . import crm as seed_crm
 from . import extras as seed_extras
 from . import outcomes as seed_outcomes
@@ -131,5 +133,10 @@ def generate(
         "DeletedTicketActivityLogs": seed_outcomes.deleted_ticket_activity_logs(ctx),
         "DeletedTaskActivityLogs": seed_outcomes.deleted_task_activity_logs(ctx),
         **seed_extras.tables(ctx, small["ResourceRoleDepartments"]),
+        "HolidaySets": seed_calendar.holiday_sets(ctx),
+        "Holidays": seed_calendar.holidays(ctx),
+        "InternalLocationWithBusinessHours": seed_calendar.locations(ctx),
+        "ResourceDailyAvailabilities": seed_calendar.availabilities(ctx),
+        "BillingItems": lazy(seed_billing.billing_items),
     }
     return SeedResult(tables, _api_users(seed, ctx), moment)

@@ -66,7 +66,8 @@ def survey_results(ctx: SeedContext) -> Iterator[dict]:
         if sent >= clock.now:
             continue
         done = min(clock.now, sent + int(rand() * 3 * DAY))
-        score = 3 + int(rand() * 3) if rand() < 0.9 else 1 + int(rand() * 2)
+        # customers whose ticket missed its SLA are less often happy
+        score = 3 + int(rand() * 3) if rand() < (0.94 if plan.sla_met[i] else 0.6) else 1 + int(rand() * 2)
         yield {
             "id": next_id,
             "surveyID": survey,

@@ -8,7 +8,7 @@ SLA results, surveys and the deletion logs agree with the ticket without ever ma
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..tenant.metadata import TenantMetadata
@@ -185,6 +185,10 @@ class WorkPlan:
     opp_company: array
     opp_contact: array  # contact index or -1
     opp_owner: array  # resource index
+    # Effort, from its own stream (so the rest of the plan did not move when it was added): each task's
+    # estimate in hours, and each project's overrun factor (actual ÷ estimated hours once it is done).
+    task_estimate: array = field(default_factory=lambda: array("d"))
+    project_overrun: array = field(default_factory=lambda: array("d"))
 
 
 def build_work(seed: int, clock: Clock, tickets: int, org: Org, crm: Crm) -> WorkPlan:
@@ -264,6 +268,10 @@ def build_work(seed: int, clock: Clock, tickets: int, org: Org, crm: Crm) -> Wor
                 plan.task_complete.append(complete or (t_end < now and rand() < 0.8))
                 plan.task_seq.append(seq)
             phase_id += 1
+    effort = stream(seed, "plan/effort")
+    plan.task_estimate.extend(float(1 + int(effort() * 24)) for _ in plan.task_ids)
+    # mostly near the estimate, a tail of overruns: 0.65 .. 1.6
+    plan.project_overrun.extend(0.65 + effort() * effort() * 0.95 + effort() * 0.1 for _ in plan.project_ids)
     sales = org.by_kind({"sales"})
     n_opps = max(3, tickets // 50)
     for created in sorted(clock.start + int(rand() * (now - clock.start - DAY)) for _ in range(n_opps)):

@@ -14,6 +14,7 @@ from .core import DAY, HOUR, MINUTE, expand, id_list, stream
 from .plan import TICKET_KINDS, resource_at
 from .plan_work import SeedContext, TicketPlan
 from .text import ALERTS, DETAILS, NOTES, RESOLUTIONS, TITLES
+from .work import task_progress
 
 # (source, queue, ticket type, ticket category, who creates it, weight); retired values only on old tickets
 _PROFILES = (
@@ -34,6 +35,7 @@ _PROFILES = (
 )
 _NOTE_COUNTS = (0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7)  # ~3.15 notes per ticket
 _ENTRY_COUNTS = (0, 1, 1, 2, 2, 2, 3, 3)  # ~1.75 time entries per worked ticket
+_SESSIONS = (1.0, 1.5, 2.0, 2.0, 2.5, 3.0, 3.0, 4.0)  # hours of one sitting on a project task
 _QUARTERS = expand([(1, 20), (2, 25), (3, 10), (4, 15), (6, 10), (8, 8), (12, 6), (16, 4), (24, 2)])
 
 
@@ -216,6 +218,13 @@ def tickets(ctx: SeedContext) -> Iterator[tuple]:
         billing_code = work_types[int(rand() * 3)] if rand() < 0.5 else None
         sla = slas[i] or None
         response_due = dt(t + 2 * HOUR) if sla else None
+        resolved_due = due
+        if sla and done:  # the resolution due time agrees with the SLA result: met <=> resolved by then
+            due_at = t + due_ms[pr]
+            if sla_met[i] and end > due_at:
+                resolved_due = dt(end + ((i * 7919) % 240 + 15) * MINUTE)
+            elif not sla_met[i] and end <= due_at:
+                resolved_due = dt(max(t + MINUTE, end - ((i * 7919) % 240 + 15) * MINUTE))
         sla_met_flag = (sla_met[i] == 1) if sla and done else None
         resolution = completed_by = completed = cause = None
         if done:
@@ -240,7 +249,7 @@ def tickets(ctx: SeedContext) -> Iterator[tuple]:
             contact_ids[contact] if contact >= 0 else None,
             contract_ids[contracts[i]] if contracts[i] >= 0 else None,
             ci_ids[cis[i]] if cis[i] >= 0 else None,
-            billing_code, sla, response_due, due if sla else None, sla_met_flag,
+            billing_code, sla, response_due, resolved_due if sla else None, sla_met_flag,
             completed, completed, completed_by, resolution, udfs,
         )  # fmt: skip
 
@@ -400,15 +409,20 @@ def time_entries(ctx: SeedContext) -> Iterator[tuple]:
                 NOTES[int(rand() * n_notes)], created, created, resource_id, False, contract,
             )  # fmt: skip
             next_id += 1
+    # Project time follows the plan's effort: a task's estimate × its project's overrun × how far it got,
+    # logged in sessions of one to four hours on days within the task's dates.
     for k in range(len(work.task_ids)):
         start, finish_by = work.task_start[k], min(work.task_end[k], now)
         resource_id, role_id, _ = staff[work.task_resource[k]]
-        for _ in range(int(rand() * 7)):
+        target = work.task_estimate[k] * work.project_overrun[work.task_project[k]] * task_progress(work, k, now)
+        logged = 0.0
+        while target - logged >= 0.25:
             at = (
                 start + int(rand() * max(HOUR, finish_by - start)) + 22 * HOUR
             )  # working day starts 22:00 UTC
             at -= at % MINUTE
-            hours = hours_of[int(rand() * n_quarters)]
+            hours = min(_SESSIONS[int(rand() * len(_SESSIONS))], round((target - logged) * 4) / 4)
+            logged += hours
             finish = at + int(hours * HOUR)
             if finish > latest:
                 continue

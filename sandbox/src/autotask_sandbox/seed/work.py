@@ -8,11 +8,11 @@ Project, phase and task facts (ids, dates, assignees, completion) come from the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .core import DAY, HOUR, MINUTE, expand, pick, stream
 from .plan import PROJECT_KINDS, resource_at
-from .plan_work import SeedContext
+from .plan_work import SeedContext, WorkPlan
 
 _PROJECTS = (
     "Microsoft 365 migration",
@@ -76,6 +76,9 @@ def projects(ctx: SeedContext) -> Iterator[dict]:
     health = ctx.udf_picker("Projects", "Project Health", {"Green": 6, "Amber": 3, "Red": 1})
     department = ctx.org.department_ids[1]
     udf_names = ctx.udf_names("Projects")
+    estimates = [0.0] * len(work.project_ids)
+    for k, project in enumerate(work.task_project):
+        estimates[project] += work.task_estimate[k]
     day, seq = -1, 0
     for p in range(len(work.project_ids)):
         made, start, end, c = (
@@ -107,8 +110,8 @@ def projects(ctx: SeedContext) -> Iterator[dict]:
             "projectLeadResourceID": lead.id,
             "department": department,
             "duration": (end - start) // DAY,
-            "estimatedTime": float(8 * (1 + int(rand() * 30))),
-            "completedPercentage": 100 if done else int(rand() * 90),
+            "estimatedTime": _planned(rand, estimates[p]),
+            "completedPercentage": 100 if done else _progress(start, end, clock.now, int(rand() * 90)),
             "lastActivityDateTime": clock.dt(last),
             "lastActivityResourceID": lead.id,
             "lastActivityPersonType": 1,
@@ -134,9 +137,32 @@ def projects(ctx: SeedContext) -> Iterator[dict]:
         yield record
 
 
+def _planned(rand: Callable[[], float], value: float) -> float:
+    """``value`` (the plan's effort), after the draw that once made it up: the table's stream stays aligned."""
+    rand()
+    return value
+
+
+def _progress(start: int, end: int, now: int, jitter: int) -> int:
+    """Percent complete of an open project: the share of its schedule elapsed, give or take 30 %."""
+    elapsed = max(0.0, min(1.0, (now - start) / max(1, end - start)))
+    return min(95, int(100 * elapsed * (0.7 + jitter / 150)))
+
+
+def task_progress(work: WorkPlan, k: int, now: int) -> float:
+    """How much of task ``k``'s effort has been spent by ``now`` (1 once complete)."""
+    if work.task_complete[k]:
+        return 1.0
+    start, end = work.task_start[k], work.task_end[k]
+    return max(0.0, min(0.95, (now - start) / max(1, end - start)))
+
+
 def phases(ctx: SeedContext) -> Iterator[dict]:
     """2-4 consecutive phases per project."""
     rand, clock, work, people = stream(ctx.seed, "Phases"), ctx.clock, ctx.work, ctx.org.resources
+    phase_estimates = [0.0] * len(work.phase_ids)
+    for k, phase in enumerate(work.task_phase):
+        phase_estimates[phase] += work.task_estimate[k]
     previous, number = -1, 0
     for k in range(len(work.phase_ids)):
         p = work.phase_project[k]
@@ -151,7 +177,7 @@ def phases(ctx: SeedContext) -> Iterator[dict]:
             "phaseNumber": str(number),
             "startDate": clock.dt(work.phase_start[k]),
             "dueDate": clock.dt(work.phase_end[k]),
-            "estimatedHours": float(4 * (1 + int(rand() * 20))),
+            "estimatedHours": _planned(rand, phase_estimates[k]),
             "isScheduled": True,
             "createDate": clock.dt(made),
             "creatorResourceID": people[work.project_lead[p]].id,
@@ -184,7 +210,7 @@ def tasks(ctx: SeedContext) -> Iterator[dict]:
         made, start, end = work.task_create[k], work.task_start[k], work.task_end[k]
         tech, lead = people[work.task_resource[k]], people[work.project_lead[p]]
         done, old = work.task_complete[k], made < ctx.tickets.cutoff
-        estimate = float(1 + int(rand() * 24))
+        estimate = _planned(rand, work.task_estimate[k])
         record = {
             "id": work.task_ids[k],
             "projectID": work.project_ids[p],

@@ -402,6 +402,22 @@ LISTS: dict[str, list[Entry]] = {
         (18, "Ticket Note", "s"),
         (19, "Time Entry", "s"),
     ],
+    # Autotask's list of zones (fixed ids, labels as its UI shows them); last, so adding it moved no
+    # other list's allocated ids.
+    "timeZone": [
+        (1, "(GMT-10:00) Hawaii", "s"),
+        (2, "(GMT-08:00) Pacific Time (US & Canada)", "s"),
+        (3, "(GMT-07:00) Mountain Time (US & Canada)", "s"),
+        (4, "(GMT-06:00) Central Time (US & Canada)", "s"),
+        (5, "(GMT-05:00) Eastern Time (US & Canada)", "s"),
+        (6, "(GMT) Dublin, Edinburgh, Lisbon, London", "s"),
+        (7, "(GMT+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "s"),
+        (8, "(GMT+08:00) Perth", "s"),
+        (9, "(GMT+09:30) Adelaide", "s"),
+        (10, "(GMT+10:00) Brisbane", "s"),
+        (11, "(GMT+10:00) Canberra, Melbourne, Sydney", "ds"),
+        (12, "(GMT+12:00) Auckland, Wellington", "s"),
+    ],
 }
 # Attachment entity -> the parentType label of its parent (AttachmentInfo indexes all of them).
 ATTACHMENT_PARENT_TYPES: dict[str, str] = {
@@ -511,6 +527,7 @@ FIELD_LISTS: dict[tuple[str, str], str] = {
     ("DeletedTaskActivityLogs", "typeID"): "activityLog.type",
     ("TimeOffRequests", "status"): "timeOff.status",
     ("TimeOffRequests", "timeOffRequestType"): "timeOff.type",
+    ("InternalLocationWithBusinessHours", "timeZoneID"): "timeZone",
     ("CompanyToDos", "actionType"): "todo.actionType",
     ("ResourceRoleQueues", "queueID"): "ticket.queue",
     ("AttachmentInfo", "parentType"): "attachment.parentType",

@@ -5,7 +5,9 @@
 Starts the sandbox on a free loopback port (real HTTP, as against Autotask), exports Companies,
 Contacts, Resources, Tickets, TicketNotes and TimeEntries to CSV, JSON, NDJSON, Excel and Parquet
 under `demo-out/<format>/`, reads every file back to count its rows, and compares each count with
-the API's own `count`. Exits 1 if any export fails or any count differs.
+the API's own `count`. Exits 1 if any export fails or any count differs. Last, it exports what the
+metrics read to `demo-out/analytics/` (Parquet) and writes the one-page service overview,
+`demo-out/report.html` (what `py-autotask report all -o demo-out/report.html` writes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ._client import AutotaskClient
 
 __all__ = ["DEMO_ENTITIES", "count_rows", "main"]
 
@@ -94,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     path = folder / f"{done.entity}.{fmt}"
                     results[(done.entity, fmt)] = (path, count_rows(path, fmt))
+            failures.extend(_export_for_analytics(client, args.out / "analytics", console))
     _print_table(out, results, expected)
-    for (entity, fmt), (_, rows) in sorted(results.items()):
-        if rows != expected[entity]:
-            failures.append(f"{entity} → {fmt}: {rows} rows, but the API counts {expected[entity]}")
+    for (name, fmt), (_, rows) in sorted(results.items()):
+        if rows != expected[name]:
+            failures.append(f"{name} → {fmt}: {rows} rows, but the API counts {expected[name]}")
     for failure in failures:
         print(f"demo: FAILED {failure}", file=sys.stderr)
     seconds = time.monotonic() - started
@@ -106,7 +115,32 @@ def main(argv: list[str] | None = None) -> int:
     for fmt in FORMATS:
         out.print(f"{fmt:>8}: {args.out / fmt}/{{{','.join(DEMO_ENTITIES)}}}.{fmt}", markup=False, soft_wrap=True)
     out.print(f"all {len(results)} files complete, every row count equals the API's; {seconds:.1f}s")
+    report = _report_all(args.out / "analytics", args.out / "report.html")
+    out.print(f"report: {report.resolve()} (the service overview: py-autotask report all)", soft_wrap=True)
     return 0
+
+
+def _export_for_analytics(client: AutotaskClient, folder: Path, console: Console) -> list[str]:
+    """Every entity the metrics read, as Parquet with labels: the source `py-autotask report` reads."""
+    from .analytics.schema import ENTITIES
+    from .cli._export_progress import RichExportProgress
+    from .export.engine import ExportEngine, ExportRequest
+
+    names = [spec.entity for spec in ENTITIES.values()]
+    request = ExportRequest(entities=names, format="parquet", labels=True,
+                            outputs={n: folder / f"{n}.parquet" for n in names})
+    summary = ExportEngine(client, request, progress=RichExportProgress(console)).run()
+    return [f"{e.entity} → analytics parquet: {e.error or e.status}" for e in summary.entities if e.status != "ok"]
+
+
+def _report_all(source: Path, output: Path) -> Path:
+    """`py-autotask report all -o OUTPUT --source SOURCE`, as of the demo's pinned clock."""
+    from .analytics import open_source
+    from .analytics.render import overview_html
+
+    with open_source(source, now=DEMO_NOW) as opened:
+        output.write_text(overview_html(opened), encoding="utf-8")
+    return output
 
 
 def _print_table(console: object, results: dict[tuple[str, str], tuple[Path, int]], expected: dict[str, int]) -> None:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "mcp": ("py_autotask.cli.mcp_cmd", "mcp", "Serve Autotask to AI agents over MCP (read-only by default)."),
     "webhooks": ("py_autotask.cli.webhooks", "webhooks", "Create, list or delete Autotask webhooks."),
     "listen": ("py_autotask.cli.webhooks", "listen", "Receive webhook callouts; write verified events as NDJSON."),
+    "report": ("py_autotask.cli.report", "report", "MSP metrics (SLA, utilization, CSAT...) from the mirror or exports."),
 }
 
 

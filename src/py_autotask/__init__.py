@@ -43,13 +43,12 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._async_client import AsyncAutotaskClient
-    from ._async_entity import AsyncEntity
     from ._client import AutotaskClient
     from ._core.paging import Page
     from ._core.retry import RetryPolicy
     from ._core.zones import Zone, known_zones
     from ._datetime import format_datetime, parse_datetime
-    from ._entity import Entity
+    from ._entity import AsyncEntity, Entity
     from ._pagination import AsyncPaginator, Paginator
     from ._records import parse_datetimes, set_udf, udf, udfs
     from .query import F
@@ -57,7 +56,7 @@ if TYPE_CHECKING:
 # Resolved on first use (PEP 562), so `import py_autotask` (and the CLI's `--help`) does not load httpx.
 _LAZY = {
     "AsyncAutotaskClient": "._async_client",
-    "AsyncEntity": "._async_entity",
+    "AsyncEntity": "._entity",
     "AsyncPaginator": "._pagination",
     "AutotaskClient": "._client",
     "Entity": "._entity",

@@ -16,20 +16,20 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 import httpx
 
-from ._async_entity import AsyncEntity
 from ._catalog.accessors import AsyncEntityAccessors
 from ._constants import LOGGER_NAME
 from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
 from ._core.config import env_settings
+from ._core.drive import Flow, Reply, Send, run_async
 from ._core.errors import map_httpx_errors, request_was_sent
-from ._core.flow import Blocking, Flow, Join, Reply, Send, request_flow, root_flow
+from ._core.flow import request_flow, root_flow
 from ._core.requests import build_request, display_url
 from ._core.retry import RetryPolicy, TransportFailure
 from ._core.runtime import Runtime
 from ._core.zones import Zone
+from ._entity import AsyncEntity
 from ._exceptions import APIConnectionError, ConfigurationError
 from .cache import LayeredCache
 from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, Limits, ThresholdBudget
@@ -127,7 +127,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
     # -- client-level calls ------------------------------------------------------------------------
     async def detect_zone(self, *, force: bool = False) -> Zone:
         """The tenant's zone (detected via zoneInformation unless a base URL was configured)."""
-        await self._run(root_flow(self._config, self._runtime, force=force))
+        await self.drive(root_flow(self._config, self._runtime, force=force))
         zone = self._runtime.zone.zone
         assert zone is not None
         return zone
@@ -136,7 +136,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
                       params: Mapping[str, str] | None = None, impersonate: int | None = None) -> Any:
         """Call any API path under `…/V1.0/` (e.g. "Companies/5/invoiceSettings"); returns the JSON body."""
         call = raw_call(method, path, json=json, params=params, impersonate=impersonate)
-        return await self._run(request_flow(call, self._config, self._runtime))
+        return await self.drive(request_flow(call, self._config, self._runtime))
 
     async def threshold_information(self) -> dict[str, Any]:
         """The tenant's hourly request threshold and current usage (also feeds the budget)."""
@@ -154,30 +154,14 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
         return AsyncBulkEngine(self)
 
     # -- the driver --------------------------------------------------------------------------------
-    async def _run(self, flow: Flow) -> Any:
-        """Drive a flow: transmit Sends, sleep Sleeps, wait out Joins, run Blockings in a worker thread."""
-        result: Any = None
-        error: Exception | None = None
-        try:
-            while True:
-                try:
-                    action = flow.send(result) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    return stop.value
-                result, error = None, None
-                if isinstance(action, Send):
-                    result = await self._transmit(action)
-                elif isinstance(action, Blocking):
-                    try:
-                        result = await anyio.to_thread.run_sync(action.fn)
-                    except Exception as exc:  # the flow decides what a failed cache call means
-                        error = exc
-                elif isinstance(action, Join):
-                    await action.flight.wait_async()
-                else:
-                    await self._sleep(action.seconds)
-        finally:
-            flow.close()
+    async def drive(self, flow: Flow, *, sleep: Callable[[float], Awaitable[object]] | None = None) -> Any:
+        """Run a sans-I/O flow (see `py_autotask._core.drive`) on this client's pool; returns its value.
+
+        Entities, paginators and the bulk engine run every operation through here; blocking calls
+        (disk or Redis cache, bulk journal) go to a worker thread. `sleep` replaces the client's own for
+        this flow's waits.
+        """
+        return await run_async(flow, self._transmit, sleep or self._sleep)
 
     async def _transmit(self, send: Send) -> Reply | TransportFailure:
         request = build_request(send.call, self._config, send.api_root)

@@ -22,8 +22,9 @@ from ._catalog.accessors import EntityAccessors
 from ._constants import LOGGER_NAME
 from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
 from ._core.config import env_settings
+from ._core.drive import Flow, Reply, Send, run_sync
 from ._core.errors import map_httpx_errors, request_was_sent
-from ._core.flow import Blocking, Flow, Join, Reply, Send, request_flow, root_flow
+from ._core.flow import request_flow, root_flow
 from ._core.requests import build_request, display_url
 from ._core.retry import RetryPolicy, TransportFailure
 from ._core.runtime import Runtime
@@ -133,7 +134,7 @@ class AutotaskClient(BaseClient, EntityAccessors):
     # -- client-level calls ------------------------------------------------------------------------
     def detect_zone(self, *, force: bool = False) -> Zone:
         """The tenant's zone (detected via zoneInformation unless a base URL was configured)."""
-        self._run(root_flow(self._config, self._runtime, force=force))
+        self.drive(root_flow(self._config, self._runtime, force=force))
         zone = self._runtime.zone.zone
         assert zone is not None
         return zone
@@ -142,7 +143,7 @@ class AutotaskClient(BaseClient, EntityAccessors):
                 impersonate: int | None = None) -> Any:
         """Call any API path under `…/V1.0/` (e.g. "Companies/5/invoiceSettings"); returns the JSON body."""
         call = raw_call(method, path, json=json, params=params, impersonate=impersonate)
-        return self._run(request_flow(call, self._config, self._runtime))
+        return self.drive(request_flow(call, self._config, self._runtime))
 
     def threshold_information(self) -> dict[str, Any]:
         """The tenant's hourly request threshold and current usage (also feeds the budget)."""
@@ -160,30 +161,13 @@ class AutotaskClient(BaseClient, EntityAccessors):
         return BulkEngine(self)
 
     # -- the driver --------------------------------------------------------------------------------
-    def _run(self, flow: Flow) -> Any:
-        """Drive a flow: transmit Sends, sleep Sleeps, wait out Joins, run Blockings inline."""
-        result: Any = None
-        error: Exception | None = None
-        try:
-            while True:
-                try:
-                    action = flow.send(result) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    return stop.value
-                result, error = None, None
-                if isinstance(action, Send):
-                    result = self._transmit(action)
-                elif isinstance(action, Blocking):
-                    try:
-                        result = action.fn()
-                    except Exception as exc:  # the flow decides what a failed cache call means
-                        error = exc
-                elif isinstance(action, Join):
-                    action.flight.wait()
-                else:
-                    self._sleep(action.seconds)
-        finally:
-            flow.close()
+    def drive(self, flow: Flow, *, sleep: Callable[[float], object] | None = None) -> Any:
+        """Run a sans-I/O flow (see `py_autotask._core.drive`) on this client's pool; returns its value.
+
+        Entities, paginators and the bulk engine run every operation through here. `sleep` replaces the
+        client's own for this flow's waits.
+        """
+        return run_sync(flow, self._transmit, sleep or self._sleep)
 
     def _transmit(self, send: Send) -> Reply | TransportFailure:
         request = build_request(send.call, self._config, send.api_root)

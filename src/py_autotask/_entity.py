@@ -1,7 +1,10 @@
-"""One entity of the catalogue (`client.tickets`): every operation written once as a flow, plus the sync shell.
+"""One entity of the catalogue (`client.tickets`): every operation written once as a flow, and two thin shells.
 
-`EntityBase` turns arguments into flows (routes, bodies, paging plans) without I/O; `Entity` (here) and
-`AsyncEntity` (`_async_entity.py`) only run those flows on their client, so both behave the same.
+`EntityBase` turns arguments into flows (routes, bodies, paging plans) without I/O; `Entity` and
+`AsyncEntity` only run those flows with their client's `drive`, so both behave the same. An entity
+knows its client only through the small `SyncFlowClient` / `AsyncFlowClient` protocol (settings, shared
+state, `drive`). The operation flows are public (`entity.flows.create(...)`, ...) so that engines
+which run many operations at once (the bulk engine) compose them (`entity.flows`) instead of calling the shells.
 
 Choices where Autotask leaves room:
 - `get(id)` returns None when the record does not exist (Autotask answers 404, or `{"item": null}`);
@@ -20,23 +23,21 @@ Choices where Autotask leaves room:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, Literal, TypeVar
 
+from ._core.drive import AsyncFlowClient, FlowClient, SyncFlowClient
 from ._core.filter_labels import FilterJson, LabelsNeeded, filter_flow, plan_filter
 from ._core.flow import Flow, request_flow
 from ._core.paging import IdKeysetPager, NextUrlPager, Pager
-from ._core.requests import Call, get_fits, query_body, resolve_field_names, search_params
+from ._core.requests import Call, CallKind, get_fits, query_body, resolve_field_names, search_params
 from ._core.routes import EntitySpec, NeedsParent, Route, lookup_key
 from ._exceptions import NotFoundError, UnsupportedOperationError
-from ._metadata import find_field, label_for, metadata_flow, picklist_values, value_for
-from ._pagination import Page, Paginator
-from .tables.frames import TableMethods
+from ._metadata import MetadataKind, find_field, label_for, picklist_values, value_for
+from ._metadata import metadata_flow as fetch_metadata
+from ._pagination import AsyncPaginator, AsyncQueryPaginator, Paginator, QueryPaginator
 
-if TYPE_CHECKING:
-    from ._client import AutotaskClient
-
-__all__ = ["Entity", "EntityBase", "QueryPaginator"]
+__all__ = ["AsyncEntity", "Entity", "EntityBase", "EntityFlows"]
 
 R = TypeVar("R")
 Method = Literal["POST", "GET"]
@@ -46,9 +47,16 @@ Strategy = Literal["next_url", "id_keyset"]
 class EntityBase(Generic[R]):
     """Operations of one entity as sans-I/O flows; subclasses run them."""
 
-    def __init__(self, client: Any, spec: EntitySpec) -> None:
+    _client: FlowClient
+
+    def __init__(self, client: FlowClient, spec: EntitySpec) -> None:
         self._client = client
         self.spec = spec
+
+    @property
+    def flows(self) -> EntityFlows:
+        """This entity's operations as sans-I/O flows, for engines that run many at once (`client.drive` them)."""
+        return EntityFlows(self)
 
     @property
     def name(self) -> str:
@@ -64,9 +72,9 @@ class EntityBase(Generic[R]):
 
     # -- building blocks ---------------------------------------------------------------------------
     def _flow(self, call: Call) -> Flow:
-        return request_flow(call, self._client._config, self._client._runtime)
+        return request_flow(call, self._client.config, self._client.runtime)
 
-    def _call(self, route: Route, kind: str, *, body: Any = None, impersonate: int | None = None) -> Call:
+    def _call(self, route: Route, kind: CallKind, *, body: Any = None, impersonate: int | None = None) -> Call:
         return Call(route.method, route.path, kind=kind, endpoint=self.name, json=body, impersonate=impersonate)
 
     def _filter_plan(self, filter: Any) -> FilterJson | LabelsNeeded | None:
@@ -75,7 +83,7 @@ class EntityBase(Generic[R]):
 
     def _filter_flow(self, plan: FilterJson | LabelsNeeded | None) -> Flow:
         """The filter JSON of a plan, reading the field metadata (cached) only when labels are needed."""
-        return filter_flow(plan, lambda: self._metadata_flow("fields", False), self.spec.fields)
+        return filter_flow(plan, lambda: self._metadata_flow("fields"), self.spec.fields)
 
     def _build_filter_flow(self, filter: Any) -> Flow:
         return self._filter_flow(self._filter_plan(filter))
@@ -124,10 +132,15 @@ class EntityBase(Generic[R]):
 
         return pager_flow
 
-    def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Pager]:
+    def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Flow]:
         route = self.spec.children_route(parent_id)
         first = self._call(route, "list", impersonate=impersonate)
-        return lambda: NextUrlPager(first, limit=limit)
+
+        def pager_flow() -> Flow:
+            yield from ()
+            return NextUrlPager(first, limit=limit)
+
+        return pager_flow
 
     def _count_flow(self, filter: Any, impersonate: int | None) -> Flow:
         route = self.spec.count_route()
@@ -175,13 +188,17 @@ class EntityBase(Generic[R]):
         item_id = lookup_key(payload, "itemId") if isinstance(payload, dict) else None
         return int(item_id) if item_id is not None else record_id
 
-    def _create_flow(self, data: Mapping[str, Any], parent_id: int | None, impersonate: int | None) -> Flow:
+    # -- writes as flows (public through `flows`) ----------------------------------------------------
+    def _create_flow(self, data: Mapping[str, Any], *, parent_id: int | None = None,
+                    impersonate: int | None = None) -> Flow:
+        """`create()` as a flow; returns the new id."""
         if not isinstance(data, Mapping):
             raise TypeError("create() takes the new record as a dict")
         return self._write_flow("create", dict(data), parent_id, None, impersonate)
 
-    def _update_flow(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None,
-                     parent_id: int | None, impersonate: int | None) -> Flow:
+    def _update_flow(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None = None, *,
+                    parent_id: int | None = None, impersonate: int | None = None) -> Flow:
+        """`update()` as a flow; returns the record id."""
         if isinstance(id_or_record, Mapping):
             body = {**id_or_record, **(changes or {})}
             record_id = _require_id(body, "update")
@@ -192,25 +209,39 @@ class EntityBase(Generic[R]):
             body = {"id": record_id, **changes}
         return self._write_flow("update", body, parent_id, record_id, impersonate)
 
-    def _replace_flow(self, record: Mapping[str, Any], parent_id: int | None, impersonate: int | None) -> Flow:
+    def _replace_flow(self, record: Mapping[str, Any], *, parent_id: int | None = None,
+                     impersonate: int | None = None) -> Flow:
+        """`replace()` as a flow; returns the record id."""
         body = dict(record)
         return self._write_flow("replace", body, parent_id, _require_id(body, "replace"), impersonate)
 
-    def _delete_flow(self, record_id: int, parent_id: int | None, impersonate: int | None) -> Flow:
+    def _delete_flow(self, record_id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> Flow:
+        """`delete()` as a flow; returns the record id."""
         return self._write_flow("delete", None, parent_id, int(record_id), impersonate)
 
+    def _records_flow(self, filter: Any = None, *, fields: Sequence[str] | None = None) -> Flow:
+        """Every record matching `filter` as one list (`query(...).to_list()` as a flow)."""
+        make = self._pager_flow_factory(filter, fields=fields, limit=None, page_size=None, method="POST",
+                                        strategy="next_url", impersonate=None)
+        pager: Pager = yield from make()
+        records: list[dict[str, Any]] = []
+        while (call := pager.next_call()) is not None:
+            records.extend(pager.feed((yield from self._flow(call))).items)
+        return records
+
     # -- metadata ----------------------------------------------------------------------------------
-    def _metadata_flow(self, kind: str, force: bool) -> Flow:
-        return metadata_flow(self.spec, kind, self._client._config, self._client._runtime, force=force)
+    def _metadata_flow(self, kind: MetadataKind, *, force: bool = False) -> Flow:
+        """`info()` / `fields()` / `udfs()` as a flow (cached)."""
+        return fetch_metadata(self.spec, kind, self._client.config, self._client.runtime, force=force)
 
     def _field_flow(self, name: str, force: bool) -> Flow:
-        fields = yield from self._metadata_flow("fields", force)
+        fields = yield from self._metadata_flow("fields", force=force)
         try:
             return find_field(fields, name, entity=self.name)
         except KeyError:
             if not self.spec.has_udfs:
                 raise
-            udfs = yield from self._metadata_flow("udfs", force)
+            udfs = yield from self._metadata_flow("udfs", force=force)
             return find_field([*fields, *udfs], name, entity=self.name)
 
     def _picklist_flow(self, field: str, active_only: bool) -> Flow:
@@ -233,7 +264,10 @@ def _require_id(body: Mapping[str, Any], op: str) -> int:
 class Entity(EntityBase[R]):
     """An Autotask entity on the sync client: `client.tickets`, `client.entity("TicketNotes")`."""
 
-    _client: AutotaskClient
+    _client: SyncFlowClient
+
+    def __init__(self, client: SyncFlowClient, spec: EntitySpec) -> None:
+        super().__init__(client, spec)
 
     def query(
         self,
@@ -245,7 +279,7 @@ class Entity(EntityBase[R]):
         method: Method = "POST",
         strategy: Strategy = "next_url",
         impersonate: int | None = None,
-    ) -> Paginator[R]:
+    ) -> QueryPaginator[R]:
         """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
         factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
                                            method=method, strategy=strategy, impersonate=impersonate)
@@ -253,34 +287,34 @@ class Entity(EntityBase[R]):
 
     def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
         """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
-        return self._client._run(self._count_flow(filter, impersonate))
+        return self._client.drive(self._count_flow(filter, impersonate))
 
     def build_filter(self, filter: Any) -> list[dict[str, Any]]:
         """Autotask filter JSON for `filter`, picklist labels resolved (a metadata read only if one is used)."""
-        return query_body(self._client._run(self._build_filter_flow(filter)))["filter"]
+        return query_body(self._client.drive(self._build_filter_flow(filter)))["filter"]
 
     def get(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> R | None:
         """One record by id, or None if it does not exist."""
-        return self._client._run(self._get_flow(id, parent_id, impersonate))
+        return self._client.drive(self._get_flow(id, parent_id, impersonate))
 
     def create(self, data: Mapping[str, Any], *, parent_id: int | None = None,
                impersonate: int | None = None) -> int:
         """Create a record (under its parent for child entities); returns the new id."""
-        return self._client._run(self._create_flow(data, parent_id, impersonate))
+        return self._client.drive(self._create_flow(data, parent_id=parent_id, impersonate=impersonate))
 
     def update(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None = None, *,
                parent_id: int | None = None, impersonate: int | None = None) -> int:
         """PATCH the given fields of one record (by id + changes, or a dict carrying `id`); returns the id."""
-        return self._client._run(self._update_flow(id_or_record, changes, parent_id, impersonate))
+        return self._client.drive(self._update_flow(id_or_record, changes, parent_id=parent_id, impersonate=impersonate))
 
     def replace(self, record: Mapping[str, Any], *, parent_id: int | None = None,
                 impersonate: int | None = None) -> int:
         """PUT a full record (fields left out become empty); returns the id."""
-        return self._client._run(self._replace_flow(record, parent_id, impersonate))
+        return self._client.drive(self._replace_flow(record, parent_id=parent_id, impersonate=impersonate))
 
     def delete(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> int:
         """Delete one record; returns its id."""
-        return self._client._run(self._delete_flow(id, parent_id, impersonate))
+        return self._client.drive(self._delete_flow(id, parent_id=parent_id, impersonate=impersonate))
 
     def children(self, parent_id: int, *, limit: int | None = None,
                  impersonate: int | None = None) -> Paginator[R]:
@@ -290,55 +324,152 @@ class Entity(EntityBase[R]):
 
     def info(self, *, force: bool = False) -> dict[str, Any]:
         """`entityInformation`: canCreate/canQuery/…, userAccessFor*, hasUserDefinedFields (cached)."""
-        return self._client._run(self._metadata_flow("info", force))
+        return self._client.drive(self._metadata_flow("info", force=force))
 
     def fields(self, *, force: bool = False) -> list[dict[str, Any]]:
         """Field definitions with picklists, as Autotask describes them for this tenant (cached)."""
-        return self._client._run(self._metadata_flow("fields", force))
+        return self._client.drive(self._metadata_flow("fields", force=force))
 
     def udfs(self, *, force: bool = False) -> list[dict[str, Any]]:
         """User-defined field definitions (cached)."""
-        return self._client._run(self._metadata_flow("udfs", force))
+        return self._client.drive(self._metadata_flow("udfs", force=force))
 
     def field(self, name: str, *, force: bool = False) -> dict[str, Any]:
         """One field's definition (camelCase or snake_case name; UDFs by name); KeyError if unknown."""
-        return self._client._run(self._field_flow(name, force))
+        return self._client.drive(self._field_flow(name, force))
 
     def picklist(self, field: str, *, active_only: bool = False) -> list[dict[str, Any]]:
         """A picklist's entries `{value, label, isActive, …}` in sort order."""
-        return self._client._run(self._picklist_flow(field, active_only))
+        return self._client.drive(self._picklist_flow(field, active_only))
 
     def label(self, field: str, value: Any) -> str | None:
         """The label of a picklist value (e.g. status 1 -> "New")."""
-        return self._client._run(self._label_flow(field, value))
+        return self._client.drive(self._label_flow(field, value))
 
     def value(self, field: str, label: str) -> Any:
         """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
-        return self._client._run(self._value_flow(field, label))
+        return self._client.drive(self._value_flow(field, label))
 
 
-class QueryPaginator(TableMethods, Paginator[R]):
-    """A query's records; its flow runs first on each iteration (to read picklist labels the filter names).
+class AsyncEntity(EntityBase[R]):
+    """An Autotask entity on the async client: `aclient.tickets`, `aclient.entity("TicketNotes")`."""
 
-    `.to_arrow()`, `.to_pandas()`, `.to_polars()`: the records as one typed table (`py_autotask.tables`).
+    _client: AsyncFlowClient
+
+    def __init__(self, client: AsyncFlowClient, spec: EntitySpec) -> None:
+        super().__init__(client, spec)
+
+    def query(
+        self,
+        filter: Any = None,
+        *,
+        fields: Sequence[str] | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        method: Method = "POST",
+        strategy: Strategy = "next_url",
+        impersonate: int | None = None,
+    ) -> AsyncQueryPaginator[R]:
+        """Every record matching `filter` (F expression, filter string — labels allowed — or raw JSON), lazily."""
+        factory = self._pager_flow_factory(filter, fields=fields, limit=limit, page_size=page_size,
+                                           method=method, strategy=strategy, impersonate=impersonate)
+        return AsyncQueryPaginator(self._client, factory, f"{self.name} query", entity=self.name, fields=fields)
+
+    async def count(self, filter: Any = None, *, impersonate: int | None = None) -> int:
+        """How many records match `filter` (`/query/count`; picklist labels allowed, as in `query`)."""
+        return await self._client.drive(self._count_flow(filter, impersonate))
+
+    async def build_filter(self, filter: Any) -> list[dict[str, Any]]:
+        """Autotask filter JSON for `filter`, picklist labels resolved (a metadata read only if one is used)."""
+        return query_body(await self._client.drive(self._build_filter_flow(filter)))["filter"]
+
+    async def get(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> R | None:
+        """One record by id, or None if it does not exist."""
+        return await self._client.drive(self._get_flow(id, parent_id, impersonate))
+
+    async def create(self, data: Mapping[str, Any], *, parent_id: int | None = None,
+                     impersonate: int | None = None) -> int:
+        """Create a record (under its parent for child entities); returns the new id."""
+        return await self._client.drive(self._create_flow(data, parent_id=parent_id, impersonate=impersonate))
+
+    async def update(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None = None, *,
+                     parent_id: int | None = None, impersonate: int | None = None) -> int:
+        """PATCH the given fields of one record (by id + changes, or a dict carrying `id`); returns the id."""
+        return await self._client.drive(self._update_flow(id_or_record, changes, parent_id=parent_id, impersonate=impersonate))
+
+    async def replace(self, record: Mapping[str, Any], *, parent_id: int | None = None,
+                      impersonate: int | None = None) -> int:
+        """PUT a full record (fields left out become empty); returns the id."""
+        return await self._client.drive(self._replace_flow(record, parent_id=parent_id, impersonate=impersonate))
+
+    async def delete(self, id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> int:
+        """Delete one record; returns its id."""
+        return await self._client.drive(self._delete_flow(id, parent_id=parent_id, impersonate=impersonate))
+
+    def children(self, parent_id: int, *, limit: int | None = None,
+                 impersonate: int | None = None) -> AsyncPaginator[R]:
+        """Every record of this child entity under one parent (`GET /{Parent}/{id}/{Child}`), lazily."""
+        return AsyncPaginator(self._client, self._children_factory(parent_id, limit, impersonate),
+                              f"{self.name} of {self.spec.child.parent if self.spec.child else '?'} {parent_id}")
+
+    async def info(self, *, force: bool = False) -> dict[str, Any]:
+        """`entityInformation`: canCreate/canQuery/…, userAccessFor*, hasUserDefinedFields (cached)."""
+        return await self._client.drive(self._metadata_flow("info", force=force))
+
+    async def fields(self, *, force: bool = False) -> list[dict[str, Any]]:
+        """Field definitions with picklists, as Autotask describes them for this tenant (cached)."""
+        return await self._client.drive(self._metadata_flow("fields", force=force))
+
+    async def udfs(self, *, force: bool = False) -> list[dict[str, Any]]:
+        """User-defined field definitions (cached)."""
+        return await self._client.drive(self._metadata_flow("udfs", force=force))
+
+    async def field(self, name: str, *, force: bool = False) -> dict[str, Any]:
+        """One field's definition (camelCase or snake_case name; UDFs by name); KeyError if unknown."""
+        return await self._client.drive(self._field_flow(name, force))
+
+    async def picklist(self, field: str, *, active_only: bool = False) -> list[dict[str, Any]]:
+        """A picklist's entries `{value, label, isActive, …}` in sort order."""
+        return await self._client.drive(self._picklist_flow(field, active_only))
+
+    async def label(self, field: str, value: Any) -> str | None:
+        """The label of a picklist value (e.g. status 1 -> "New")."""
+        return await self._client.drive(self._label_flow(field, value))
+
+    async def value(self, field: str, label: str) -> Any:
+        """The value of a picklist label (e.g. "New" -> 1), typed like the field."""
+        return await self._client.drive(self._value_flow(field, label))
+
+
+class EntityFlows:
+    """One entity's operations as flows: what `Entity` and `AsyncEntity` run, for callers that compose them.
+
+        record_id = client.drive(client.tickets.flows.create({"title": "..."}))
     """
 
-    def __init__(self, client: AutotaskClient, pager_flow: Callable[[], Flow], description: str, *,
-                 entity: str = "", fields: Sequence[str] | None = None) -> None:
-        super().__init__(client, _unusable_factory, description)
-        self._pager_flow = pager_flow
-        self._table_entity, self._table_fields = entity, fields
+    def __init__(self, entity: EntityBase[Any]) -> None:
+        self._entity = entity
 
-    def iter_pages(self) -> Iterator[Page]:
-        """Each page in turn, fetched when needed."""
-        pager: Pager = self._client._run(self._pager_flow())
-        yield from Paginator(self._client, lambda: pager, self._description).iter_pages()
+    def create(self, data: Mapping[str, Any], *, parent_id: int | None = None, impersonate: int | None = None) -> Flow:
+        """`create()`; returns the new id."""
+        return self._entity._create_flow(data, parent_id=parent_id, impersonate=impersonate)
 
-    pages = iter_pages
+    def update(self, id_or_record: int | Mapping[str, Any], changes: Mapping[str, Any] | None = None, *,
+               parent_id: int | None = None, impersonate: int | None = None) -> Flow:
+        """`update()`; returns the record id."""
+        return self._entity._update_flow(id_or_record, changes, parent_id=parent_id, impersonate=impersonate)
 
+    def delete(self, record_id: int, *, parent_id: int | None = None, impersonate: int | None = None) -> Flow:
+        """`delete()`; returns the record id."""
+        return self._entity._delete_flow(record_id, parent_id=parent_id, impersonate=impersonate)
 
-def _unusable_factory() -> Pager:
-    raise RuntimeError("a QueryPaginator makes its pager with its flow")
+    def records(self, filter: Any = None, *, fields: Sequence[str] | None = None) -> Flow:
+        """`query(...).to_list()`: every matching record in one list."""
+        return self._entity._records_flow(filter, fields=fields)
+
+    def metadata(self, kind: MetadataKind, *, force: bool = False) -> Flow:
+        """`info()`, `fields()` or `udfs()` (cached)."""
+        return self._entity._metadata_flow(kind, force=force)
 
 
 def _single_item(payload: Any) -> dict[str, Any] | None:

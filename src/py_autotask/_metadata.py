@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ._core.config import ClientConfig
 from ._core.flow import Flow, cached_flow, request_flow, root_flow
@@ -20,9 +20,12 @@ from ._core.routes import EntitySpec
 from ._core.runtime import Runtime
 from .cache import ENTITY_INFO_TTL, FIELDS_TTL, UDF_TTL, metadata_key
 
-__all__ = ["find_field", "label_for", "metadata_flow", "picklist_values", "value_for"]
+__all__ = ["MetadataKind", "find_field", "label_for", "metadata_flow", "picklist_values", "value_for"]
 
 # kind -> (catalogue action, TTL, response envelope key)
+#: The kinds of entity metadata: `entityInformation`, its `fields` and its `userDefinedFields`.
+MetadataKind = Literal["info", "fields", "udfs"]
+
 _KINDS = {
     "info": ("entityInformation", ENTITY_INFO_TTL, "info"),
     "fields": ("fields", FIELDS_TTL, "fields"),

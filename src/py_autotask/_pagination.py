@@ -1,6 +1,7 @@
 """Lazy result objects of `query()` and `children()`: records across pages, one page in memory at a time.
 
-The paging decisions live in `_core.paging` (written once); these two classes only drive them:
+The paging decisions live in `_core.paging` (written once); these two classes only drive them
+through their client's `drive` (the `SyncFlowClient` / `AsyncFlowClient` protocol):
 
     for ticket in client.tickets.query(F.status == 1):           # every match, page after page
     for page in client.tickets.query(...).pages():                # page objects (items + pageDetails)
@@ -14,24 +15,26 @@ Nothing is sent until iteration starts; iterating again runs the query again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+import itertools
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
+from ._core.drive import AsyncFlowClient, Flow, SyncFlowClient
 from ._core.flow import request_flow
 from ._core.paging import Page, Pager
+from .tables.frames import AsyncTableMethods, TableMethods
 
-if TYPE_CHECKING:
-    from ._async_client import AsyncAutotaskClient
-    from ._client import AutotaskClient
-
-__all__ = ["AsyncPaginator", "Page", "Paginator"]
+__all__ = ["AsyncPaginator", "AsyncQueryPaginator", "Page", "Paginator", "QueryPaginator"]
 
 R = TypeVar("R")
 
 
 class _PaginatorBase(Generic[R]):
-    def __init__(self, make_pager: Callable[[], Pager], description: str) -> None:
-        self._make_pager = make_pager
+    """A query as the flow that plans it: `pager_flow()` resolves what the filter needs (picklist
+    labels, one cached metadata read) and returns the `Pager` that decides each page's request."""
+
+    def __init__(self, pager_flow: Callable[[], Flow], description: str) -> None:
+        self._pager_flow = pager_flow
         self._description = description
 
     def __repr__(self) -> str:
@@ -41,22 +44,23 @@ class _PaginatorBase(Generic[R]):
 class Paginator(_PaginatorBase[R]):
     """Records of a query across all its pages (sync)."""
 
-    def __init__(self, client: AutotaskClient, make_pager: Callable[[], Pager], description: str) -> None:
-        super().__init__(make_pager, description)
+    def __init__(self, client: SyncFlowClient, pager_flow: Callable[[], Flow], description: str) -> None:
+        super().__init__(pager_flow, description)
         self._client = client
 
     def iter_pages(self) -> Iterator[Page]:
         """Each page in turn, fetched when needed."""
-        pager = self._make_pager()
+        client = self._client
+        drive, config, runtime = client.drive, client.config, client.runtime
+        pager: Pager = drive(self._pager_flow())
         while (call := pager.next_call()) is not None:
-            payload = self._client._run(request_flow(call, self._client._config, self._client._runtime))
-            yield pager.feed(payload)
+            yield pager.feed(drive(request_flow(call, config, runtime)))
 
     pages = iter_pages
 
     def __iter__(self) -> Iterator[R]:
-        for page in self.iter_pages():
-            yield from page.items  # type: ignore[misc]
+        # chain walks each page's list in C: no generator frame per record.
+        return itertools.chain.from_iterable(page.items for page in self.iter_pages())  # type: ignore[misc]
 
     def first_page(self) -> Page:
         """Only the first page (one request)."""
@@ -68,22 +72,26 @@ class Paginator(_PaginatorBase[R]):
 
     def to_list(self) -> list[R]:
         """Every record in one list (mind the memory on big queries; prefer iterating)."""
-        return list(self)
+        records: list[Any] = []
+        for page in self.iter_pages():
+            records.extend(page.items)
+        return records
 
 
 class AsyncPaginator(_PaginatorBase[R]):
     """Records of a query across all its pages (async): `async for`, or `await` for the first page."""
 
-    def __init__(self, client: AsyncAutotaskClient, make_pager: Callable[[], Pager], description: str) -> None:
-        super().__init__(make_pager, description)
+    def __init__(self, client: AsyncFlowClient, pager_flow: Callable[[], Flow], description: str) -> None:
+        super().__init__(pager_flow, description)
         self._client = client
 
     async def iter_pages(self) -> AsyncIterator[Page]:
         """Each page in turn, fetched when needed."""
-        pager = self._make_pager()
+        client = self._client
+        drive, config, runtime = client.drive, client.config, client.runtime
+        pager: Pager = await drive(self._pager_flow())
         while (call := pager.next_call()) is not None:
-            payload = await self._client._run(request_flow(call, self._client._config, self._client._runtime))
-            yield pager.feed(payload)
+            yield pager.feed(await drive(request_flow(call, config, runtime)))
 
     pages = iter_pages
 
@@ -110,4 +118,26 @@ class AsyncPaginator(_PaginatorBase[R]):
 
     async def to_list(self) -> list[R]:
         """Every record in one list (mind the memory on big queries; prefer iterating)."""
-        return [item async for item in self]
+        records: list[Any] = []
+        async for page in self.iter_pages():
+            records.extend(page.items)
+        return records
+
+
+class QueryPaginator(TableMethods, Paginator[R]):
+    """A query's records; `.to_arrow()`, `.to_pandas()`, `.to_polars()` give them as one typed table
+    (`py_autotask.tables`)."""
+
+    def __init__(self, client: SyncFlowClient, pager_flow: Callable[[], Flow], description: str, *,
+                 entity: str, fields: Sequence[str] | None = None) -> None:
+        super().__init__(client, pager_flow, description)
+        self._table_entity, self._table_fields = entity, fields
+
+
+class AsyncQueryPaginator(AsyncTableMethods, AsyncPaginator[R]):
+    """A query's records (async); `await ….to_arrow()`, `.to_pandas()`, `.to_polars()` as for `QueryPaginator`."""
+
+    def __init__(self, client: AsyncFlowClient, pager_flow: Callable[[], Flow], description: str, *,
+                 entity: str, fields: Sequence[str] | None = None) -> None:
+        super().__init__(client, pager_flow, description)
+        self._table_entity, self._table_fields = entity, fields

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from autotask_sandbox.tenant.metadata import TenantMetadata
 
+from py_autotask._core.drive import Blocking
 from py_autotask._exceptions import APIStatusError, RateLimitError, ThresholdExceededError
 from py_autotask.bulk.base import JobSteps, Lookups, open_job
 from py_autotask.bulk.job import BulkOptions, RowTask
@@ -22,7 +23,10 @@ def _status(cls: type[APIStatusError], status: int, **extra: Any) -> APIStatusEr
 
 
 def drive(flow: Flow, answer: Callable[[Op], Any], log: list[Op]) -> Any:
-    """Run a flow to its end: each op goes to `answer`; what it raises is thrown back in, as the engines do."""
+    """Run a flow to its end: each op goes to `answer`; what it raises is thrown back in, as the engines do.
+
+    `Blocking` steps (journal work) run inline, as the sync client runs them.
+    """
     value: Any = None
     error: Exception | None = None
     while True:
@@ -30,8 +34,11 @@ def drive(flow: Flow, answer: Callable[[Op], Any], log: list[Op]) -> Any:
             op = flow.throw(error) if error is not None else flow.send(value)
         except StopIteration as stop:
             return stop.value
-        log.append(op)
         value, error = None, None
+        if isinstance(op, Blocking):
+            value = op.fn()
+            continue
+        log.append(op)
         try:
             value = answer(op)
         except APIStatusError as exc:
@@ -46,7 +53,7 @@ def meta() -> TenantMetadata:
 def _job(meta: TenantMetadata, **options: Any) -> JobSteps:
     log: list[Op] = []
     answers = {"fields": meta.fields("Tickets"), "udfs": meta.udfs("Tickets")}
-    job = drive(open_job(object(), "tickets", "create", BulkOptions(key=["externalID"], **options), is_async=False),
+    job = drive(open_job(object(), "tickets", "create", BulkOptions(key=["externalID"], **options)),
                 lambda op: answers[op.kind], log)
     assert [(op.kind, op.entity) for op in log] == [("fields", "Tickets"), ("udfs", "Tickets")]
     assert job.summary.requests["metadata"] == 2

@@ -137,7 +137,7 @@ def test_a_failing_blocking_call_is_raised_inside_the_flow(api_local: Api) -> No
 
     try:
         with pytest.raises(TypeError):
-            other(lambda c: c._run(cached_flow(runtime, "k", 60, unstorable)))
+            other(lambda c: c.drive(cached_flow(runtime, "k", 60, unstorable)))
         # The flow's own clean-up ran: the key is free for the next fetch.
         flight, leader = runtime.flights.begin("k")
         assert leader

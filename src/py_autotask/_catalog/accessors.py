@@ -10,8 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._async_entity import AsyncEntity
-    from .._entity import Entity
+    from .._entity import AsyncEntity, Entity
     from . import types as t
 
 __all__ = ["AsyncEntityAccessors", "EntityAccessors"]

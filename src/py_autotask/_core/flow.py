@@ -1,27 +1,24 @@
-"""The request flow, written once as generators and driven by the sync and the async client.
+"""The request flows, written once as generators and driven by `drive.run_sync` / `drive.run_async`.
 
-A flow yields *actions* and receives their results:
-- `Send(call, api_root)`  -> the driver transmits it (inside the endpoint's concurrency slot) and sends
-  back a `Reply` or a `TransportFailure`;
-- `Sleep(seconds, reason)` -> the driver sleeps through its injectable sleep and sends back None;
-- `Join(flight)` -> the driver waits until another caller's fetch of the same thing (the zone, one
-  entity's metadata) has finished and sends back None (see `flights.py`);
-- `Blocking(fn)` -> the driver runs `fn` (a cache read or write that may touch disk or Redis) and sends
-  back its result, or throws its exception into the flow: inline in the sync client, in a worker thread in
-  the async one, so a slow disk or a dead Redis never stalls the event loop.
-Everything else happens here, with no sockets and no sleeping, so both clients behave identically by
-construction: zone detection (cached), the hourly budget (pacing, ThresholdInformation reads), the
-circuit breaker, retry decisions, error mapping, re-detection after a 401 on a detected zone, and
-treating a re-sent DELETE's "not found" as success. A cache whose layers all live in memory is called
-directly (a hit costs about 6 µs; a hop to a worker thread and back, about 80 µs); any other cache is
-called through `Blocking`.
+The flows speak the action set of `drive.py` (`Send`, `Sleep`, `Join`, `Blocking`). A request is
+layered the way httpx layers auth -> redirects -> a single request (`httpx/_client.py`, `_send_handling_auth`
+-> `_send_handling_redirects` -> `_send_single_request`):
+
+1. `request_flow`: the retry policy -- repeat after failures the policy retries (`retry.decide`), detect
+   the zone again once when a cached or detected zone turns out stale, and treat a re-sent DELETE's
+   "not found" as success;
+2. `_exchange`: one attempt through the gates -- the API root (zone detection, cached), the circuit
+   breaker, the hourly budget (pacing, ThresholdInformation reads) -- then one `Send`;
+3. `classify`: the answer as a decoded body or a failure (pure).
+
+A cache whose layers all live in memory is called directly (a hit costs about 6 us; a hop to a worker
+thread and back, about 80 us); any other cache is called through `Blocking`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -39,63 +36,30 @@ from .._exceptions import (
 )
 from ..cache import ZONE_TTL, LayeredCache, MemoryLayer
 from .config import ClientConfig, api_url
+from .drive import Action, Blocking, Flow, Join, Reply, Send, Sleep
 from .errors import make_status_error
-from .flights import Flight
 from .requests import Call
 from .retry import TransportFailure, decide
 from .runtime import Runtime
 from .zones import parse_zone, zone_lookup_call
 
-__all__ = ["Blocking", "Flow", "Join", "Reply", "Send", "Sleep", "cached_flow", "request_flow", "root_flow"]
+__all__ = [
+    "Action",
+    "Blocking",
+    "Flow",
+    "Join",
+    "Reply",
+    "Send",
+    "Sleep",
+    "cached_flow",
+    "classify",
+    "request_flow",
+    "root_flow",
+]
 
 log = logging.getLogger(LOGGER_NAME)
 
 THRESHOLD_CALL = Call("GET", "ThresholdInformation", kind="raw", endpoint="ThresholdInformation")
-
-
-@dataclasses.dataclass(frozen=True)
-class Send:
-    """Transmit `call`; relative paths are joined onto `api_root` (`…/ATServicesRest/V1.0/`)."""
-
-    call: Call
-    api_root: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Sleep:
-    """Wait before going on."""
-
-    seconds: float
-    reason: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Join:
-    """Wait until `flight` (another caller's fetch of what this flow needs) has finished."""
-
-    flight: Flight
-
-
-@dataclasses.dataclass(frozen=True)
-class Blocking:
-    """Run `fn`, which may block on disk or the network, and send back what it returns."""
-
-    fn: Callable[[], Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class Reply:
-    """An HTTP answer, fully read."""
-
-    status: int
-    content: bytes
-    headers: Mapping[str, str]
-    method: str
-    url: str
-
-
-Action = Send | Sleep | Join | Blocking
-Flow = Generator[Action, Any, Any]  # sends back a Reply or TransportFailure, a Blocking result, or None
 
 
 def _cache_call(rt: Runtime, fn: Callable[[], Any]) -> Flow:
@@ -206,56 +170,31 @@ def _budget_flow(config: ClientConfig, rt: Runtime, root: str) -> Flow:
 
 
 def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
-    """Send `call` with retries; returns the decoded JSON body of the successful answer."""
+    """Send `call` with retries; returns the decoded JSON body of the successful answer.
+
+    The retry layer: each attempt is one `_exchange`; this decides what a failed attempt means.
+    """
     attempt = 0
-    redetected = False
+    redetected = False  # the zone is detected again at most once per request
     sent_before = False  # an earlier attempt may have been acted on by the server
     while True:
-        root = (yield from root_flow(config, rt)) if call.authenticated else None
-        if rt.breaker is not None and call.authenticated:
-            rt.breaker.before(call.path)  # raises CircuitOpenError during a cool-down
-        if call.authenticated:  # zoneInformation is outside the threshold and the thread limit
-            yield from _budget_flow(config, rt, root)
-        reply = yield Send(call, root)
-        failure: TransportFailure | AutotaskError
-        if isinstance(reply, TransportFailure):
-            failure = reply
-            if not reply.sent and call.authenticated and rt.zone.from_cache and not redetected:
-                redetected = True  # a cached zone that refuses connections may be stale
-                yield from _forget_zone(config, rt, f"cached zone unreachable: {reply.error}")
+        outcome = yield from _exchange(call, config, rt)
+        if not isinstance(outcome, (TransportFailure, AutotaskError)):
+            _report(rt, call, None)
+            return outcome
+        failure = outcome
+        if call.authenticated and not redetected and _stale_zone(failure, rt):
+            redetected = True
+            forgotten = yield from _forget_zone(config, rt, _error_of(failure))
+            if forgotten or isinstance(failure, TransportFailure):
                 continue
-        elif reply is None:
-            raise RuntimeError("driver answered a Send with nothing")
-        elif 200 <= reply.status < 300:
-            try:
-                payload = orjson.loads(reply.content)
-            except orjson.JSONDecodeError:
-                # A 200 whose body is not JSON was cut off in transit: treat it like a reset.
-                error = APIConnectionError(
-                    f"response body truncated or not JSON ({len(reply.content)} bytes)",
-                    method=reply.method,
-                    url=reply.url,
-                )
-                failure = TransportFailure(error, sent=True)
-            else:
-                _report(rt, call, None)
-                return payload
-        else:
-            error = make_status_error(
-                reply.status, reply.content, reply.headers, method=reply.method, url=reply.url, kind=call.kind
-            )
-            if isinstance(error, AuthenticationError) and call.authenticated and not redetected:
-                redetected = True
-                if (yield from _forget_zone(config, rt, f"authentication refused on a detected zone: {error}")):
-                    continue
-            if isinstance(error, NotFoundError) and call.kind == "delete" and sent_before:
-                # The earlier attempt deleted it; the record being gone is what the caller asked for.
-                log.debug("DELETE re-sent after an unanswered attempt found nothing: treating as done")
-                _report(rt, call, None)
-                return {"itemId": _deleted_id(call)}
-            if isinstance(error, RateLimitError) and rt.budget is not None:
-                rt.budget.note_rate_limited(threshold_exceeded=isinstance(error, ThresholdExceededError))
-            failure = error
+        if isinstance(failure, NotFoundError) and call.kind == "delete" and sent_before:
+            # The earlier attempt deleted it; the record being gone is what the caller asked for.
+            log.debug("DELETE re-sent after an unanswered attempt found nothing: treating as done")
+            _report(rt, call, None)
+            return {"itemId": _deleted_id(call)}
+        if isinstance(failure, RateLimitError) and rt.budget is not None:
+            rt.budget.note_rate_limited(threshold_exceeded=isinstance(failure, ThresholdExceededError))
         _report(rt, call, failure)
         decision = decide(
             config.retry, attempt, failure, is_create=call.kind == "create", payload=call.json, entity=call.endpoint
@@ -272,6 +211,60 @@ def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
             attempt, config.retry.max_retries, call.method, _where(call), decision.delay, decision.reason,
         )
         yield Sleep(decision.delay, decision.reason)
+
+
+def _exchange(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
+    """One attempt: the gates (API root, circuit breaker, hourly budget), one `Send`, its outcome.
+
+    Returns the decoded body, or the failure (`TransportFailure` or the mapped `AutotaskError`).
+    zoneInformation is outside the gates: it takes no credentials, threshold or thread slot.
+    """
+    root = None
+    if call.authenticated:
+        root = rt.zone.api_root
+        if root is None:
+            root = yield from root_flow(config, rt)
+        if rt.breaker is not None:
+            rt.breaker.before(call.path)  # raises CircuitOpenError during a cool-down
+        if rt.budget is not None:
+            yield from _budget_flow(config, rt, root)
+    reply = yield Send(call, root)
+    return classify(call, reply)
+
+
+def classify(call: Call, reply: Reply | TransportFailure) -> Any:
+    """An answer as the decoded JSON body, or as the failure it is (no I/O)."""
+    if isinstance(reply, TransportFailure):
+        return reply
+    if reply is None:
+        raise RuntimeError("driver answered a Send with nothing")
+    if 200 <= reply.status < 300:
+        try:
+            return orjson.loads(reply.content)
+        except orjson.JSONDecodeError:
+            # A 200 whose body is not JSON was cut off in transit: treat it like a reset.
+            error = APIConnectionError(
+                f"response body truncated or not JSON ({len(reply.content)} bytes)",
+                method=reply.method,
+                url=reply.url,
+            )
+            return TransportFailure(error, sent=True)
+    return make_status_error(
+        reply.status, reply.content, reply.headers, method=reply.method, url=reply.url, kind=call.kind
+    )
+
+
+def _stale_zone(failure: TransportFailure | AutotaskError, rt: Runtime) -> bool:
+    """A cached zone that refuses connections, or credentials refused on a detected zone."""
+    if isinstance(failure, TransportFailure):
+        return not failure.sent and rt.zone.from_cache
+    return isinstance(failure, AuthenticationError)
+
+
+def _error_of(failure: TransportFailure | AutotaskError) -> str:
+    if isinstance(failure, TransportFailure):
+        return f"cached zone unreachable: {failure.error}"
+    return f"authentication refused on a detected zone: {failure}"
 
 
 def _report(rt: Runtime, call: Call, failure: TransportFailure | AutotaskError | None) -> None:

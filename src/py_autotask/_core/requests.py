@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -22,6 +22,7 @@ from .config import ClientConfig, same_origin
 
 __all__ = [
     "Call",
+    "CallKind",
     "build_request",
     "display_url",
     "encode_json",
@@ -32,6 +33,11 @@ __all__ = [
 ]
 
 USER_AGENT = "py-autotask/3"
+#: What a call does; the retry rules and error messages depend on it (a "create" is never re-sent once
+#: it may have reached Autotask, a re-sent "delete" that finds nothing succeeded).
+CallKind = Literal[
+    "query", "count", "list", "get", "create", "update", "replace", "delete", "metadata", "zone", "raw"
+]
 # Allowance for the API root (`https://webservicesNN.autotask.net/ATServicesRest/V1.0/` is 56 chars)
 # when judging a GET query's URL length before the root is known.
 ROOT_ALLOWANCE = 100
@@ -43,7 +49,7 @@ class Call:
 
     method: str
     path: str  # relative to `…/ATServicesRest/V1.0/`, or an absolute URL (nextPageUrl, zone lookup)
-    kind: str  # query, count, list, get, create, update, replace, delete, metadata, zone, raw
+    kind: CallKind
     endpoint: str  # concurrency-limit key: the entity tag ("Tickets"), or the special endpoint name
     json: Any = None
     params: Mapping[str, str] | None = None

@@ -47,6 +47,9 @@ class RetryPolicy:
     max_delay: float = MAX_RETRY_DELAY
     jitter: float = RETRY_JITTER
     max_retry_after: float = MAX_RETRY_AFTER
+    #: False leaves every 429 to the caller (the bulk engine meters and repeats them itself, so a 429 is
+    #: handled by one policy, never by two stacked ones).
+    retry_rate_limited: bool = True
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -111,6 +114,8 @@ def decide(
         return Decision(False, 0.0, reason, _ambiguous(error, reason, payload, entity))
     if not retryable:
         return Decision(False, 0.0, reason, error)
+    if isinstance(failure, RateLimitError) and not policy.retry_rate_limited:
+        return Decision(False, 0.0, f"{reason}; left to the caller's own 429 policy", error)
     if attempt >= policy.max_retries:
         return Decision(False, 0.0, f"{reason}; giving up after {attempt + 1} attempts", error)
     retry_after = getattr(error, "retry_after", None)

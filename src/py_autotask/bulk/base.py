@@ -7,31 +7,42 @@ Both engines are thin drivers over this module, as `AutotaskClient` and `AsyncAu
    (drive them to the end on the calling thread), and `RowTask`s (drive `JobSteps.row_flow(task)`
    concurrently: it returns the row's `RowResult`);
 3. `JobSteps.close()` when the run ends, however it ends.
-Every flow yields `Op`s. A driver performs each with `EngineBase._perform` — the result on a sync
-client, an awaitable on an async one — and throws the client's `AutotaskError` back into the flow.
+Every job flow yields `Op`s (the bulk's own vocabulary: query, create, update, delete, pause, metadata)
+and `Blocking` actions (journal commits, opening the journal). `client_flow` turns such a flow into a
+flow of the client's action set, each `Op` becoming the entity's own operation flow
+(`entity.flows.create(...)`), so the client's `drive` (`_core/drive.py`: `run_sync` / `run_async`) runs
+it like any other flow: on the sync client everything happens on the calling thread; on the async one
+only the `Blocking` journal and file work goes to a worker thread. A call's `AutotaskError` is thrown
+back into the job flow, which judges it.
 
 Written here once, for both: journaling a write as sent before it leaves, the retry-or-stop decisions
-of `Metering` around every call, the job-wide stop every row obeys once one call says so, and the
-bookkeeping at the end. Only the concurrency stays in the drivers: a thread pool, or asyncio tasks.
+of `Metering` around every call (the only 429 policy of a bulk call: the engine's calls run on a copy
+of the client whose retry policy leaves 429s to it), the job-wide stop every row obeys once one call
+says so, and the bookkeeping at the end. Only the concurrency stays in the drivers: a thread pool, or
+asyncio tasks.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from .._catalog import find_entity
+from .._core.drive import AsyncFlowClient, Blocking, Sleep, SyncFlowClient
+from .._core.drive import Flow as ClientFlow
 from .._exceptions import AutotaskError
 from .flows import Done
 from .job import BulkOptions, Chunk, JobCore, RowTask
 from .matching import Flow, Op
-from .metering import Metering, StopJob, attach_throttle_hook, http_total
+from .metering import Metering, StopJob, http_total
 from .results import BulkSummary, RowResult
 from .validate import Operation
 
-__all__ = ["EngineBase", "JobSteps", "Lookups", "RunBase", "open_job"]
+__all__ = ["EngineBase", "JobSteps", "Lookups", "RunBase", "client_flow", "open_job"]
 
 RunT = TypeVar("RunT")
 
@@ -39,8 +50,11 @@ RunT = TypeVar("RunT")
 class EngineBase(abc.ABC, Generic[RunT]):
     """The operations of both engines; a subclass says only what kind of run it returns."""
 
-    def __init__(self, client: Any, sleep: Callable[[float], Any]) -> None:
+    def __init__(self, client: SyncFlowClient | AsyncFlowClient, sleep: Callable[[float], Any] | None) -> None:
         self.client = client
+        # The engine's calls leave every 429 to `Metering` (see the module docstring).
+        policy = dataclasses.replace(client.config.retry, retry_rate_limited=False)
+        self._calls: Any = client.with_options(retry_policy=policy)
         self._sleep = sleep
 
     def create(self, entity: str, rows: Any, **options: Any) -> RunT:
@@ -63,28 +77,57 @@ class EngineBase(abc.ABC, Generic[RunT]):
     def run(self, operation: Operation, entity: str, rows: Any, options: BulkOptions) -> RunT:
         """A lazy run of any operation."""
 
-    def _perform(self, op: Op) -> Any:
-        """Make `op`'s call (or pause): its result on a sync client, an awaitable on an async one.
+    def _drive(self, flow: Flow) -> Any:
+        """Run a job flow on the client: its result on a sync client, an awaitable on an async one."""
+        return self._calls.drive(client_flow(self._calls, flow), sleep=self._sleep)
 
-        Both clients' entity accessors have the same method shapes and differ only in returning
-        coroutines, so the one dispatch serves both drivers.
-        """
-        if op.kind == "sleep":
-            return self._sleep(op.seconds)
-        ent = self.client.entity(op.entity)
-        if op.kind == "fields":
-            return ent.fields()
-        if op.kind == "udfs":
-            return ent.udfs()
-        if op.kind == "query":
-            return ent.query(list(op.filter or ()), fields=list(op.fields) if op.fields else None).to_list()
-        if op.kind == "create":
-            return ent.create(dict(op.body or {}), parent_id=op.parent_id)
-        if op.kind == "update":
-            return ent.update(dict(op.body or {}), parent_id=op.parent_id)
-        if op.kind == "delete":
-            return ent.delete(op.record_id, parent_id=op.parent_id)
-        raise ValueError(f"unknown op {op.kind!r}")
+
+def client_flow(client: SyncFlowClient | AsyncFlowClient, flow: Flow) -> ClientFlow:
+    """`flow` (yielding `Op`s and `Blocking`s) as a flow of the client's actions; returns its value.
+
+    Each `Op` runs as the entity's own operation flow; its `AutotaskError` is thrown back into `flow`, as
+    is a failed `Blocking` call's error.
+    """
+    value: Any = None
+    error: Exception | None = None
+    try:
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value, error = None, None
+            if isinstance(step, Blocking):
+                try:
+                    value = yield step
+                except Exception as exc:  # the trampoline throws a failed call's error here: pass it on
+                    error = exc
+                continue
+            try:
+                value = yield from _op_flow(client, step)
+            except AutotaskError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+def _op_flow(client: SyncFlowClient | AsyncFlowClient, op: Op) -> ClientFlow:
+    """One `Op` as the client's flow for it (or a pause)."""
+    if op.kind == "sleep":
+        yield Sleep(op.seconds, "bulk pause")
+        return None
+    flows = client.entity(op.entity).flows
+    if op.kind in ("fields", "udfs"):
+        return (yield from flows.metadata(op.kind))
+    if op.kind == "query":
+        return (yield from flows.records(list(op.filter or ()), fields=list(op.fields) if op.fields else None))
+    if op.kind == "create":
+        return (yield from flows.create(dict(op.body or {}), parent_id=op.parent_id))
+    if op.kind == "update":
+        return (yield from flows.update(dict(op.body or {}), parent_id=op.parent_id))
+    if op.kind == "delete" and op.record_id is not None:
+        return (yield from flows.delete(op.record_id, parent_id=op.parent_id))
+    raise ValueError(f"unknown op {op!r}")
 
 
 class RunBase:
@@ -107,22 +150,22 @@ class Lookups:
     flow: Flow
 
 
-def open_job(client: Any, entity: str, operation: Operation, options: BulkOptions, *, is_async: bool) -> Flow:
+def open_job(client: Any, entity: str, operation: Operation, options: BulkOptions) -> Flow:
     """Read the entity's field (and UDF) metadata, then set the job up; returns its `JobSteps`."""
     http_before = http_total(client)  # taken first, so the summary's HTTP count includes the metadata
     catalog = find_entity(entity)
     name, has_udfs = catalog["name"], catalog["hasUdfs"]
     fields = yield Op("fields", name)
     udfs = (yield Op("udfs", name)) if has_udfs else []
-    core = JobCore(name, operation, options, fields, udfs)
+    core = yield Blocking(partial(JobCore, name, operation, options, fields, udfs))  # opens the journal
     core.summary.requests["metadata"] += 2 if has_udfs else 1
-    return JobSteps(client, core, http_before, is_async=is_async)
+    return JobSteps(client, core, http_before)
 
 
 class JobSteps:
     """One run of a bulk job as sans-I/O steps, with the job-wide stop that every row obeys."""
 
-    def __init__(self, client: Any, core: JobCore, http_before: int | None, *, is_async: bool) -> None:
+    def __init__(self, client: Any, core: JobCore, http_before: int | None) -> None:
         self.core = core
         self.summary = core.summary
         self.metering = Metering(client, core.endpoints())
@@ -130,7 +173,6 @@ class JobSteps:
         self.stop: str | None = None
         self._client = client
         self._http_before = http_before
-        self._detach = attach_throttle_hook(client, self.metering, is_async=is_async)
 
     @property
     def ceiling(self) -> int:
@@ -159,10 +201,10 @@ class JobSteps:
             done: Done = yield from self._metered(task, task.flow)
         except StopJob as stop:
             self.stop = self.stop or stop.reason
-            return self.core.stopped(task, stop.reason)
+            return (yield Blocking(partial(self.core.stopped, task, stop.reason)))
         except AutotaskError as exc:  # a flow that could not judge an error (e.g. a route the client refused)
-            return self.core.crashed(task, exc)
-        return self.core.finish(task, done)
+            return (yield Blocking(partial(self.core.crashed, task, exc)))
+        return (yield Blocking(partial(self.core.finish, task, done)))  # a journal commit
 
     def interrupted(self, task: RowTask) -> None:
         """A row cancelled, or never started, because the run was left early: pending again if nothing left."""
@@ -170,8 +212,7 @@ class JobSteps:
         self.core.stopped(task, "the run was interrupted")
 
     def close(self) -> BulkSummary:
-        """End the run: detach the 429 hook, give back the endpoint limits, close the journal, finish the summary."""
-        self._detach()
+        """End the run: give back the endpoint limits, close the journal, finish the summary."""
         self.metering.restore()
         summary = self.core.close()
         summary.aborted = summary.aborted or self.stop
@@ -218,7 +259,10 @@ class JobSteps:
         while True:
             if self.stop:
                 raise StopJob(self.stop)  # another row stopped the job: send nothing new
-            self.core.before_op(task, op)
+            if task is not None and op.is_write:
+                yield Blocking(partial(self.core.before_op, task, op))  # journaled as sent: a commit
+            else:
+                self.core.before_op(task, op)
             try:
                 result = yield op
             except AutotaskError as exc:

@@ -18,15 +18,13 @@ Everything but the thread pool is shared with `AsyncBulkEngine` and lives in `ba
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from .._exceptions import AutotaskError
+from .._core.drive import SyncFlowClient
 from .base import EngineBase, JobSteps, Lookups, RunBase, open_job
 from .job import BulkOptions, RowTask
-from .matching import Flow
 from .results import BulkSummary, RowResult
 from .validate import Operation
 
@@ -36,7 +34,8 @@ __all__ = ["BulkEngine", "BulkRun"]
 class BulkEngine(EngineBase["BulkRun"]):
     """Bulk writes over one `AutotaskClient`."""
 
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: SyncFlowClient, *, sleep: Callable[[float], None] | None = None) -> None:
+        """`sleep` replaces the client's for the job's pauses and retries (tests pass a no-op)."""
         super().__init__(client, sleep)
 
     def run(self, operation: Operation, entity: str, rows: Any, options: BulkOptions) -> BulkRun:
@@ -63,8 +62,8 @@ class BulkRun(RunBase):
 
     # -- the driver ----------------------------------------------------------------------------------
     def _results(self) -> Iterator[RowResult]:
-        job: JobSteps = self._run(open_job(self._engine.client, self.entity, self.operation, self.options,
-                                           is_async=False))
+        drive = self._engine._drive
+        job: JobSteps = drive(open_job(self._engine.client, self.entity, self.operation, self.options))
         self.summary = job.summary
         pool = ThreadPoolExecutor(max_workers=job.ceiling, thread_name_prefix="bulk")
         pending: dict[Future[RowResult], RowTask] = {}
@@ -73,13 +72,13 @@ class BulkRun(RunBase):
                 if isinstance(step, RowResult):
                     yield step
                 elif isinstance(step, Lookups):
-                    self._run(step.flow)
+                    drive(step.flow)
                 else:
                     # `ceiling` threads run rows; as many more wait queued so no thread idles
                     # while this thread reads, validates and looks up the next chunk.
                     while len(pending) >= 2 * job.ceiling:
                         yield from self._collect(pending)
-                    pending[pool.submit(self._run, job.row_flow(step))] = step
+                    pending[pool.submit(drive, job.row_flow(step))] = step
             while pending:
                 yield from self._collect(pending)
         finally:
@@ -94,21 +93,3 @@ class BulkRun(RunBase):
         for future in done:
             pending.pop(future)
             yield future.result()
-
-    def _run(self, flow: Flow) -> Any:
-        """Drive a flow: perform its ops; a call's error is thrown back into the flow to judge."""
-        value: Any = None
-        error: AutotaskError | None = None
-        try:
-            while True:
-                try:
-                    op = flow.throw(error) if error is not None else flow.send(value)
-                except StopIteration as stop:
-                    return stop.value
-                value, error = None, None
-                try:
-                    value = self._engine._perform(op)
-                except AutotaskError as exc:
-                    error = exc
-        finally:
-            flow.close()

@@ -4,18 +4,18 @@ The client already keeps each endpoint within its thread limit (`EndpointLimiter
 hourly budget and trips a circuit breaker; the bulk engine adds, per endpoint the job uses:
 - AIMD: an `AdaptiveConcurrency` halves the endpoint's limit on a 429 and grows it back by one after
   a run of successes, never above the limit the client had (the ceiling); the limit is restored when
-  the job ends. 429s are seen as they happen through an httpx response hook, because the client
-  retries them before the engine would ever see an exception.
+  the job ends. The engine's calls run with a retry policy that leaves every 429 to this module
+  (`RetryPolicy.retry_rate_limited=False`), so each 429 is seen here, once, and handled by one policy.
 - Decisions on errors that escape the client, all about calls Autotask did not act on:
   an open circuit → wait out its cool-down and repeat the call (a few times, then stop the job);
-  a 429 the client gave up on → back off and repeat; the hourly threshold, our budget, refused
-  credentials or permissions → stop the job (remaining rows are `skipped`, resumable).
+  a 429 → lower the endpoint's concurrency, back off (Retry-After when given) and repeat; the hourly
+  threshold, our budget, refused credentials or permissions → stop the job (remaining rows are
+  `skipped`, resumable).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from .._exceptions import (
@@ -28,11 +28,11 @@ from .._exceptions import (
 )
 from ..limits import DEFAULT_ENDPOINT_LIMIT, AdaptiveConcurrency, endpoint_key
 
-__all__ = ["MAX_CIRCUIT_WAITS", "MAX_THROTTLE_RETRIES", "Metering", "StopJob", "attach_throttle_hook", "http_total"]
+__all__ = ["MAX_CIRCUIT_WAITS", "MAX_THROTTLE_RETRIES", "Metering", "StopJob", "http_total"]
 
 #: Cool-downs of an open circuit waited out for one call before the job stops.
 MAX_CIRCUIT_WAITS = 5
-#: Repeats of a call refused with 429 (after the client's own retries) before the job stops.
+#: Repeats of a call refused with 429 before the job stops.
 MAX_THROTTLE_RETRIES = 5
 _THROTTLE_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 
@@ -49,7 +49,7 @@ class Metering:
     """AIMD controllers for the endpoints of one job, plus the retry-or-stop decisions."""
 
     def __init__(self, client: Any, endpoints: list[str]) -> None:
-        runtime = getattr(client, "_runtime", None)
+        runtime = getattr(client, "runtime", None)
         self._limiter = getattr(runtime, "limiter", None)
         self._lock = threading.Lock()
         self.throttled = 0
@@ -79,7 +79,7 @@ class Metering:
             controller.on_success()
 
     def on_throttled(self, url: str) -> None:
-        """A 429 was answered for `url` (called from the response hook)."""
+        """A 429 was answered for `url`."""
         with self._lock:
             self.throttled += 1
         try:
@@ -100,6 +100,7 @@ class Metering:
                 raise StopJob(str(exc))
             return max(0.05, exc.retry_after)
         if isinstance(exc, RateLimitError):
+            self.on_throttled(exc.url or "")
             if attempt >= MAX_THROTTLE_RETRIES:
                 raise StopJob(f"Autotask kept refusing calls with 429: {exc}")
             return exc.retry_after if exc.retry_after is not None else _THROTTLE_BACKOFF[attempt]
@@ -110,34 +111,6 @@ class Metering:
         if self._limiter is not None:
             for endpoint, limit in self._original.items():
                 self._limiter.set_limit(endpoint, limit)
-
-
-def attach_throttle_hook(client: Any, metering: Metering, *, is_async: bool) -> Callable[[], None]:
-    """Watch the client's responses for 429s; returns the function that detaches the hook.
-
-    The clients expose no event of their own yet, so this uses their httpx client's public
-    `event_hooks` (a no-op when the client has none).
-    """
-    http = getattr(client, "_http", None)
-    hooks = getattr(http, "event_hooks", None)
-    if not isinstance(hooks, dict) or "response" not in hooks:
-        return lambda: None
-
-    def seen(response: Any) -> None:
-        if response.status_code == 429:
-            metering.on_throttled(str(response.request.url))
-
-    async def aseen(response: Any) -> None:
-        seen(response)
-
-    hook: Any = aseen if is_async else seen
-    hooks["response"].append(hook)
-
-    def detach() -> None:
-        if hook in hooks["response"]:
-            hooks["response"].remove(hook)
-
-    return detach
 
 
 def http_total(client: Any) -> int | None:

@@ -8,7 +8,7 @@ spec facts, never each other's code, so a bug in one cannot make both agree.
 
 Outputs:
     src/py_autotask/_catalog/catalog.json   every entity: routes, capabilities, fields, child routes
-    src/py_autotask/_catalog/types.py       one TypedDict per entity model (editor completion)
+    src/py_autotask/types.py                one TypedDict per entity model (public: editor completion)
     src/py_autotask/_catalog/accessors.py   one typed property per entity for both clients
     src/py_autotask/_catalog/zones.json     the 22 known Autotask zones (name -> API root)
     sandbox/src/autotask_sandbox/spec/routes.json every swagger operation, classified by action
@@ -235,6 +235,10 @@ def build_types(catalog: dict) -> str:
         "",
         "Records are plain dicts at run time; these TypedDicts only give editors and type checkers",
         "the field names. Every field is optional because IncludeFields and PATCH send subsets.",
+        "",
+        "    from py_autotask.types import TicketsRecord",
+        "",
+        "    def overdue(ticket: TicketsRecord) -> bool: ...",
         '"""',
         "",
         "from __future__ import annotations",
@@ -266,7 +270,7 @@ def build_types(catalog: dict) -> str:
 
 # Names the client classes define themselves; an entity attribute must never shadow one of them.
 CLIENT_RESERVED = {"entity", "entities", "close", "aclose", "with_options", "request", "config", "base_url",
-                   "threshold_information", "zone", "detect_zone"}
+                   "threshold_information", "zone", "detect_zone", "drive", "runtime", "bulk"}
 OP_WORDS = [
     ("queryPost", "query"), ("countPost", "count"), ("getById", "get"), ("create", "create"),
     ("update", "update"), ("replace", "replace"), ("delete", "delete"), ("listByParent", "children"),
@@ -300,7 +304,7 @@ def build_accessors(catalog: dict) -> str:
         "",
         "if TYPE_CHECKING:",
         "    from .._entity import AsyncEntity, Entity",
-        "    from . import types as t",
+        "    from .. import types as t",
         "",
         '__all__ = ["AsyncEntityAccessors", "EntityAccessors"]',
     ]
@@ -426,7 +430,7 @@ def main() -> int:
     catalog = build_catalog(entities, models)
     outputs = {
         CLIENT_OUT / "catalog.json": dumps(catalog),
-        CLIENT_OUT / "types.py": build_types(catalog),
+        CLIENT_OUT.parent / "types.py": build_types(catalog),
         CLIENT_OUT / "accessors.py": build_accessors(catalog),
         CLIENT_OUT / "zones.json": dumps(build_zones()),
         SANDBOX_OUT / "routes.json": dumps(build_routes(entities, ops)),

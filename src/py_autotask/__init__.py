@@ -40,6 +40,7 @@ from ._exceptions import (
     UnsupportedOperationError,
     ValidationError,
 )
+from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from ._async_client import AsyncAutotaskClient
@@ -108,7 +109,9 @@ __all__ = [
     "F",
     "InternalServerError",
     "MethodNotAllowedError",
+    "NOT_GIVEN",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "Paginator",
     "PermissionDeniedError",

@@ -20,7 +20,7 @@ import httpx
 
 from ._catalog.accessors import AsyncEntityAccessors
 from ._constants import LOGGER_NAME
-from ._core.base import NOT_GIVEN, BaseClient, build_config, raw_call
+from ._core.base import BaseClient, build_config, raw_call
 from ._core.config import env_settings
 from ._core.drive import Flow, Reply, Send, run_async
 from ._core.errors import map_httpx_errors, request_was_sent
@@ -31,6 +31,7 @@ from ._core.runtime import Runtime
 from ._core.zones import Zone
 from ._entity import AsyncEntity
 from ._exceptions import APIConnectionError, ConfigurationError
+from ._types import NOT_GIVEN, NotGiven
 from .cache import LayeredCache
 from .limits import DEFAULT_ENDPOINT_LIMIT, CircuitBreaker, Limits, ThresholdBudget
 
@@ -104,7 +105,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
         *,
         max_retries: int | None = None,
         timeout: float | httpx.Timeout | None = None,
-        impersonation_resource_id: int | None = NOT_GIVEN,
+        impersonation_resource_id: int | None | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncAutotaskClient:
         """A copy with other settings that shares the pool, zone, limits, breaker and cache."""

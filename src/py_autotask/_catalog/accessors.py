@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .. import types as t
     from .._entity import AsyncEntity, Entity
-    from . import types as t
 
 __all__ = ["AsyncEntityAccessors", "EntityAccessors"]
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .._catalog import entity_names
+from .._types import NOT_GIVEN, NotGivenOr
 from ..limits import Limits
 from .config import ClientConfig
 from .requests import Call
@@ -21,9 +22,8 @@ from .routes import EntitySpec
 from .runtime import Runtime
 from .zones import Zone
 
-__all__ = ["NOT_GIVEN", "BaseClient", "raw_call"]
+__all__ = ["BaseClient", "build_config", "raw_call"]
 
-NOT_GIVEN: Any = type("NotGiven", (), {"__repr__": lambda self: "NOT_GIVEN", "__bool__": lambda self: False})()
 Self = TypeVar("Self", bound="BaseClient")
 
 
@@ -148,7 +148,7 @@ class BaseClient:
         *,
         max_retries: int | None,
         timeout: float | httpx.Timeout | None,
-        impersonation_resource_id: Any,
+        impersonation_resource_id: NotGivenOr[int | None],
         retry_policy: RetryPolicy | None,
     ) -> dict[str, Any]:
         """Config changes for `with_options` (NOT_GIVEN leaves a setting as it is)."""

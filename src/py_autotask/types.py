@@ -2,6 +2,10 @@
 
 Records are plain dicts at run time; these TypedDicts only give editors and type checkers
 the field names. Every field is optional because IncludeFields and PATCH send subsets.
+
+    from py_autotask.types import TicketsRecord
+
+    def overdue(ticket: TicketsRecord) -> bool: ...
 """
 
 from __future__ import annotations

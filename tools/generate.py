@@ -303,8 +303,8 @@ def build_accessors(catalog: dict) -> str:
         "from typing import TYPE_CHECKING, Any",
         "",
         "if TYPE_CHECKING:",
-        "    from .._entity import AsyncEntity, Entity",
         "    from .. import types as t",
+        "    from .._entity import AsyncEntity, Entity",
         "",
         '__all__ = ["AsyncEntityAccessors", "EntityAccessors"]',
     ]

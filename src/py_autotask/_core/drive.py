@@ -18,12 +18,14 @@ clients, the paginators and both bulk engines all drive their flows through thes
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .retry import TransportFailure
+
+if TYPE_CHECKING:
+    pass
 
 if TYPE_CHECKING:
     from .config import ClientConfig
@@ -178,6 +180,8 @@ async def off_loop(fn: Callable[[], Any]) -> Any:
     The call may be a journal commit or a cache write inside a flow: it must end before anyone closes
     (or re-enters) the flow.
     """
+    import asyncio  # here, so a sync client never imports asyncio
+
     future = asyncio.ensure_future(asyncio.to_thread(fn))
     try:
         return await asyncio.shield(future)

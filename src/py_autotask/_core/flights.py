@@ -13,9 +13,11 @@ with `call_soon_threadsafe` (whichever thread or loop that caller runs on), so n
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Flight", "Flights"]
 
@@ -48,6 +50,8 @@ class Flight:
 
     async def wait_async(self) -> None:
         """Wait in the running event loop until the fetch has finished."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:

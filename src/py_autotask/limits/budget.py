@@ -33,15 +33,17 @@ Nothing here sleeps or does I/O; `acquire()`/`aacquire()` are the two thin drive
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ThresholdBudgetExceeded
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "DEFAULT_SHARE",
@@ -285,9 +287,13 @@ class ThresholdBudget:
         *,
         refresh: Callable[[], Awaitable[Mapping[str, Any]]] | None = None,
         wait: bool | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> float:
         """Await until a request may go, then record it; return the seconds slept (async `refresh`)."""
+        if sleep is None:
+            import asyncio  # here, so a sync client never imports asyncio
+
+            sleep = asyncio.sleep
         slept = 0.0
         while True:
             if refresh is not None and self.needs_refresh():

@@ -20,13 +20,16 @@ arrival order and the count can never exceed the limit.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "DEFAULT_ENDPOINT_LIMIT",
@@ -235,6 +238,8 @@ class EndpointLimiter:
             raise
 
     async def _aacquire(self, key: str) -> None:
+        import asyncio  # here, so a sync client never imports asyncio
+
         loop = asyncio.get_running_loop()
         with self._lock:
             state = self._state(key)

@@ -20,13 +20,13 @@ as for an installed package (the first, unmeasured run of each loop writes it).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -85,8 +85,7 @@ def child(kind: str) -> None:
 def _sandbox_command(tickets: int) -> list[str]:
     from ._clock import SANDBOX_NOW
 
-    module = "autotask_sandbox" if importlib.util.find_spec("autotask_sandbox") else "py_autotask.sandbox"
-    return [sys.executable, "-m", module, "serve", "--port", "0", "--seed", "1", "--tickets", str(tickets),
+    return [sys.executable, "-m", "autotask_sandbox", "serve", "--port", "0", "--seed", "1", "--tickets", str(tickets),
             "--now", SANDBOX_NOW.isoformat(), "--threshold", "1000000"]
 
 
@@ -96,7 +95,7 @@ class SandboxProcess:
     def __init__(self, tickets: int) -> None:
         self.proc = subprocess.Popen(_sandbox_command(tickets), cwd=ROOT, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                                     env={**os.environ, "PYTHONPATH": str(ROOT / "sandbox" / "src")})
         self.env: dict[str, str] = {}
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
@@ -104,6 +103,8 @@ class SandboxProcess:
                 key, _, value = line.strip().partition("=")
                 self.env[key] = value
             if line.startswith("# control API"):
+                # Keep reading what it prints, so a full pipe can never stall the server.
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
                 return
         raise RuntimeError(f"the sandbox did not start (exit {self.proc.wait()})")
 
@@ -176,12 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repetitions instead of 7")
     parser.add_argument("--tickets", type=int, default=TICKETS, help=f"tickets served (default {TICKETS:,})")
+    parser.add_argument("--repetitions", type=int, help="runs of each loop (default 7, or 3 with --quick)")
     parser.add_argument("--child", choices=["bare", "client"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child)
         return 0
-    repetitions = 3 if args.quick else 7
+    repetitions = args.repetitions or (3 if args.quick else 7)
     print(f"client.tickets.query() vs a bare httpx + orjson loop: {args.tickets:,} tickets over loopback, "
           f"sandbox in another process, zero latency, {repetitions} repetitions each (fresh processes)")
     result = run(args.tickets, repetitions)

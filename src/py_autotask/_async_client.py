@@ -168,7 +168,7 @@ class AsyncAutotaskClient(BaseClient, AsyncEntityAccessors):
         request = build_request(send.call, self._config, send.api_root)
         shown = display_url(request.url)
         limiter = self._runtime.limiter
-        slot = limiter.aslot(str(request.url)) if limiter is not None else contextlib.nullcontext()
+        slot = limiter.aslot(send.call.path) if limiter is not None else contextlib.nullcontext()
         try:
             async with slot:
                 with map_httpx_errors(request.method, shown):

@@ -174,7 +174,7 @@ class AutotaskClient(BaseClient, EntityAccessors):
         request = build_request(send.call, self._config, send.api_root)
         shown = display_url(request.url)
         limiter = self._runtime.limiter
-        slot = limiter.slot(str(request.url)) if limiter is not None else contextlib.nullcontext()
+        slot = limiter.slot(send.call.path) if limiter is not None else contextlib.nullcontext()
         try:
             with slot, map_httpx_errors(request.method, shown):
                 # Per request too: a caller's own http_client may follow redirects, and httpx would carry

@@ -24,10 +24,9 @@ Choices where Autotask leaves room:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._core.drive import AsyncFlowClient, FlowClient, SyncFlowClient
-from ._core.filter_labels import FilterJson, LabelsNeeded, filter_flow, plan_filter
 from ._core.flow import Flow, request_flow
 from ._core.paging import IdKeysetPager, NextUrlPager, Pager
 from ._core.requests import Call, CallKind, get_fits, query_body, resolve_field_names, search_params
@@ -36,6 +35,9 @@ from ._exceptions import NotFoundError, UnsupportedOperationError
 from ._metadata import MetadataKind, find_field, label_for, picklist_values, value_for
 from ._metadata import metadata_flow as fetch_metadata
 from ._pagination import AsyncPaginator, AsyncQueryPaginator, Paginator, QueryPaginator
+
+if TYPE_CHECKING:
+    from ._core.filter_labels import FilterJson, LabelsNeeded
 
 __all__ = ["AsyncEntity", "Entity", "EntityBase", "EntityFlows"]
 
@@ -79,11 +81,20 @@ class EntityBase(Generic[R]):
 
     def _filter_plan(self, filter: Any) -> FilterJson | LabelsNeeded | None:
         """The filter JSON, or the picklist labels it needs first (syntax errors raise here, without I/O)."""
+        if filter is None:
+            return None
+        # Imported here: the query language costs a few ms to import, and a query without a filter needs none of it.
+        from ._core.filter_labels import plan_filter
+
         return plan_filter(filter, self.spec.fields)
 
     def _filter_flow(self, plan: FilterJson | LabelsNeeded | None) -> Flow:
         """The filter JSON of a plan, reading the field metadata (cached) only when labels are needed."""
-        return filter_flow(plan, lambda: self._metadata_flow("fields"), self.spec.fields)
+        if plan is None or isinstance(plan, list):
+            return plan
+        from ._core.filter_labels import filter_flow
+
+        return (yield from filter_flow(plan, lambda: self._metadata_flow("fields"), self.spec.fields))
 
     def _build_filter_flow(self, filter: Any) -> Flow:
         return self._filter_flow(self._filter_plan(filter))

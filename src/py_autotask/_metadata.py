@@ -9,7 +9,6 @@ them converted to the field's data type so they can be put straight into a filte
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -60,6 +59,8 @@ def find_field(fields: Sequence[dict[str, Any]], name: str, *, entity: str = "")
         if _norm(str(field.get("name", ""))) == wanted:
             return field
     names = [str(f.get("name")) for f in fields]
+    import difflib  # only for the error message
+
     close = difflib.get_close_matches(name, names, n=3) or difflib.get_close_matches(
         wanted, [n.lower() for n in names], n=3
     )
@@ -92,6 +93,8 @@ def value_for(field: dict[str, Any], label: str) -> Any:
     matches = [e for e in picklist_values(field) if str(e.get("label", "")).strip().lower() == wanted]
     if not matches:
         labels = [str(e.get("label")) for e in picklist_values(field, active_only=True)]
+        import difflib  # only for the error message
+
         close = difflib.get_close_matches(label, labels, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"{label!r} is not a label of picklist {field.get('name')!r}{hint}")

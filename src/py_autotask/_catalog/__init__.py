@@ -8,12 +8,12 @@ real swagger in `spec/`; this module only reads them. Lookups accept the entity 
 
 from __future__ import annotations
 
-import difflib
 import functools
-import json
+import pkgutil
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
+
+import orjson
 
 from .._exceptions import UnsupportedOperationError
 
@@ -27,8 +27,11 @@ OPERATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def _read_json(name: str) -> Any:
-    # importlib.resources keeps this working from a wheel or a zip, not only from a source checkout.
-    return json.loads(resources.files(__name__).joinpath(name).read_text(encoding="utf-8"))
+    # The package loader's data, so this works from a wheel or a zip, not only from a source checkout.
+    data = pkgutil.get_data(__name__, name)
+    if data is None:
+        raise FileNotFoundError(f"{name} is missing from {__name__}")
+    return orjson.loads(data)
 
 
 @functools.cache
@@ -80,6 +83,8 @@ def find_entity(name: str) -> dict[str, Any]:
     """The catalogue entry for `name` (tag, snake_case, URL collection or legacy name, any case)."""
     tag = _index().get(name.replace("_", "").lower())
     if tag is None:
+        import difflib
+
         close = difflib.get_close_matches(name, entity_names(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnsupportedOperationError(f"unknown Autotask entity {name!r}{hint}")

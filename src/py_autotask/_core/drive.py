@@ -18,9 +18,8 @@ clients, the paginators and both bulk engines all drive their flows through thes
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .retry import TransportFailure
 
@@ -53,38 +52,33 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Send:
+class Send(NamedTuple):
     """Transmit `call`; relative paths are joined onto `api_root` (`…/ATServicesRest/V1.0/`)."""
 
     call: Call
     api_root: str | None
 
 
-@dataclasses.dataclass(frozen=True)
-class Sleep:
+class Sleep(NamedTuple):
     """Wait before going on."""
 
     seconds: float
     reason: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Join:
+class Join(NamedTuple):
     """Wait until `flight` (another caller's fetch of what this flow needs) has finished."""
 
     flight: Flight
 
 
-@dataclasses.dataclass(frozen=True)
-class Blocking:
+class Blocking(NamedTuple):
     """Run `fn`, which may block on disk or the network, and send back what it returns."""
 
     fn: Callable[[], Any]
 
 
-@dataclasses.dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """An HTTP answer, fully read."""
 
     status: int

@@ -19,6 +19,7 @@ import email.utils
 import random
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .._constants import (
     DEFAULT_MAX_RETRIES,
@@ -63,16 +64,14 @@ class RetryPolicy:
         return max(0.0, base * (1 + self.jitter * (2 * rand() - 1)))
 
 
-@dataclasses.dataclass(frozen=True)
-class TransportFailure:
+class TransportFailure(NamedTuple):
     """No HTTP answer; `sent` is False only when the request provably never left (connect errors)."""
 
     error: APIConnectionError
     sent: bool
 
 
-@dataclasses.dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What to do after a failed attempt: retry after `delay` seconds, or raise `error`."""
 
     retry: bool

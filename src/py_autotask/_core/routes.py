@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._catalog import find_entity
 from .._exceptions import UnsupportedOperationError
@@ -50,8 +50,7 @@ def lookup_key(record: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-@dataclasses.dataclass(frozen=True)
-class ChildRoute:
+class ChildRoute(NamedTuple):
     """`/{parent}/{parentId}/{segment}`: the parent-scoped route of a child entity."""
 
     parent: str
@@ -66,8 +65,7 @@ class ChildRoute:
         return base if record_id is None else f"{base}/{int(record_id)}"
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """A resolved URL path (relative to the versioned root) and the HTTP method for it."""
 
     method: str
@@ -75,8 +73,7 @@ class Route:
     parent_id: int | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class NeedsParent:
+class NeedsParent(NamedTuple):
     """The write needs a parent id that neither the caller nor the payload gave: look the record up."""
 
     record_id: int

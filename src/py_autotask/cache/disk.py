@@ -63,7 +63,9 @@ class DiskLayer(CacheLayer):
             _ensure_private_dir(self.directory)
         except OSError as exc:
             raise CacheLayerError(f"cache directory {self.root} is unusable: {exc.strerror or exc}") from None
-        self.prune()
+        # Expired entries are pruned before this layer's first write, not here: a process that only reads
+        # (most starts, once the zone and metadata are cached) never scans the directory.
+        self._pruned = False
 
     def __repr__(self) -> str:
         return f"DiskLayer({str(self.root)!r})"
@@ -87,6 +89,9 @@ class DiskLayer(CacheLayer):
 
     def set(self, key: str, data: bytes, expires_at: float) -> None:
         """Write the record atomically into a 0600 file whose mtime is its expiry."""
+        if not self._pruned:
+            self._pruned = True
+            self.prune()
         path = self.path_for(key)
         temp: str | None = None
         try:

@@ -43,6 +43,7 @@ __all__ = ["AsyncEntity", "Entity", "EntityBase", "EntityFlows"]
 
 R = TypeVar("R")
 Method = Literal["POST", "GET"]
+WriteKind = Literal["create", "update", "replace", "delete"]
 Strategy = Literal["next_url", "id_keyset"]
 
 
@@ -176,7 +177,7 @@ class EntityBase(Generic[R]):
             return None
 
     # -- writes ------------------------------------------------------------------------------------
-    def _route_flow(self, op: str, body: Mapping[str, Any] | None, parent_id: int | None,
+    def _route_flow(self, op: WriteKind, body: Mapping[str, Any] | None, parent_id: int | None,
                     record_id: int | None, impersonate: int | None) -> Flow:
         plan = self.spec.write_route(op, body, parent_id, record_id)
         if isinstance(plan, NeedsParent):
@@ -192,7 +193,7 @@ class EntityBase(Generic[R]):
         assert isinstance(plan, Route)
         return plan
 
-    def _write_flow(self, op: str, body: dict[str, Any] | None, parent_id: int | None,
+    def _write_flow(self, op: WriteKind, body: dict[str, Any] | None, parent_id: int | None,
                     record_id: int | None, impersonate: int | None) -> Flow:
         route = yield from self._route_flow(op, body, parent_id, record_id, impersonate)
         payload = yield from self._flow(self._call(route, op, body=body, impersonate=impersonate))

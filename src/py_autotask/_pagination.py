@@ -16,7 +16,7 @@ Nothing is sent until iteration starts; iterating again runs the query again.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from ._core.drive import AsyncFlowClient, Flow, SyncFlowClient
@@ -48,7 +48,7 @@ class Paginator(_PaginatorBase[R]):
         super().__init__(pager_flow, description)
         self._client = client
 
-    def iter_pages(self) -> Iterator[Page]:
+    def iter_pages(self) -> Generator[Page, None, None]:
         """Each page in turn, fetched when needed."""
         client = self._client
         drive, config, runtime = client.drive, client.config, client.runtime
@@ -85,7 +85,7 @@ class AsyncPaginator(_PaginatorBase[R]):
         super().__init__(pager_flow, description)
         self._client = client
 
-    async def iter_pages(self) -> AsyncIterator[Page]:
+    async def iter_pages(self) -> AsyncGenerator[Page, None]:
         """Each page in turn, fetched when needed."""
         client = self._client
         drive, config, runtime = client.drive, client.config, client.runtime
@@ -110,7 +110,7 @@ class AsyncPaginator(_PaginatorBase[R]):
             async for page in pages:
                 return page
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()
         return Page([], {})
 
     def __await__(self) -> Generator[Any, None, Page]:

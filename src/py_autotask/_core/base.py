@@ -16,7 +16,7 @@ from .._catalog import entity_names
 from .._types import NOT_GIVEN, NotGivenOr
 from ..limits import Limits
 from .config import ClientConfig
-from .requests import Call
+from .requests import Call, CallKind
 from .retry import RetryPolicy
 from .routes import EntitySpec
 from .runtime import Runtime
@@ -63,7 +63,7 @@ def raw_call(method: str, path: str, *, json: Any, params: Any, impersonate: int
         path = path[5:]
     is_query = path.lower().endswith(("/query", "/query/count"))
     # A POST that is not a query may create something: give it the create retry rules.
-    kind = "create" if method == "POST" and not is_query else ("query" if is_query else "raw")
+    kind: CallKind = "create" if method == "POST" and not is_query else ("query" if is_query else "raw")
     endpoint = path.split("/", 1)[0].split("?", 1)[0]
     return Call(method, path, kind=kind, endpoint=endpoint, json=json, params=params, impersonate=impersonate)
 

@@ -107,10 +107,9 @@ def run_sync(flow: Flow, transmit: SyncTransmit, sleep: Callable[[float], object
                 return stop.value
             # A loop rather than recursion, so an error thrown in may be answered by another action.
             while True:
-                cls = type(action)
-                if cls is Send:
+                if isinstance(action, Send):
                     result = transmit(action)
-                elif cls is Blocking:
+                elif isinstance(action, Blocking):
                     try:
                         result = action.fn()
                     except Exception as exc:  # the flow decides what a failed blocking call means
@@ -119,10 +118,10 @@ def run_sync(flow: Flow, transmit: SyncTransmit, sleep: Callable[[float], object
                         except StopIteration as stop:
                             return stop.value
                         continue
-                elif cls is Join:
+                elif isinstance(action, Join):
                     action.flight.wait()
                     result = None
-                elif cls is Sleep:
+                elif isinstance(action, Sleep):
                     sleep(action.seconds)
                     result = None
                 else:
@@ -143,10 +142,9 @@ async def run_async(flow: Flow, transmit: AsyncTransmit, sleep: Callable[[float]
             except StopIteration as stop:
                 return stop.value
             while True:
-                cls = type(action)
-                if cls is Send:
+                if isinstance(action, Send):
                     result = await transmit(action)
-                elif cls is Blocking:
+                elif isinstance(action, Blocking):
                     try:
                         result = await off_loop(action.fn)
                     except Exception as exc:
@@ -155,10 +153,10 @@ async def run_async(flow: Flow, transmit: AsyncTransmit, sleep: Callable[[float]
                         except StopIteration as stop:
                             return stop.value
                         continue
-                elif cls is Join:
+                elif isinstance(action, Join):
                     await action.flight.wait_async()
                     result = None
-                elif cls is Sleep:
+                elif isinstance(action, Sleep):
                     await sleep(action.seconds)
                     result = None
                 else:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -42,9 +42,11 @@ from .metering import Metering, StopJob, http_total
 from .results import BulkSummary, RowResult
 from .validate import Operation
 
-__all__ = ["EngineBase", "JobSteps", "Lookups", "RunBase", "client_flow", "open_job"]
+__all__ = ["EngineBase", "JobFlow", "JobSteps", "Lookups", "RunBase", "client_flow", "open_job"]
 
 RunT = TypeVar("RunT")
+#: A job's own flow: the row flows' `Op`s, plus `Blocking` journal work (see the module docstring).
+JobFlow = Generator[Op | Blocking, Any, Any]
 
 
 class EngineBase(abc.ABC, Generic[RunT]):
@@ -77,12 +79,12 @@ class EngineBase(abc.ABC, Generic[RunT]):
     def run(self, operation: Operation, entity: str, rows: Any, options: BulkOptions) -> RunT:
         """A lazy run of any operation."""
 
-    def _drive(self, flow: Flow) -> Any:
+    def _drive(self, flow: JobFlow) -> Any:
         """Run a job flow on the client: its result on a sync client, an awaitable on an async one."""
         return self._calls.drive(client_flow(self._calls, flow), sleep=self._sleep)
 
 
-def client_flow(client: SyncFlowClient | AsyncFlowClient, flow: Flow) -> ClientFlow:
+def client_flow(client: SyncFlowClient | AsyncFlowClient, flow: JobFlow) -> ClientFlow:
     """`flow` (yielding `Op`s and `Blocking`s) as a flow of the client's actions; returns its value.
 
     Each `Op` runs as the entity's own operation flow; its `AutotaskError` is thrown back into `flow`, as
@@ -147,10 +149,10 @@ class RunBase:
 class Lookups:
     """A chunk's reference checks and key lookups: drive them to the end before taking the next step."""
 
-    flow: Flow
+    flow: JobFlow
 
 
-def open_job(client: Any, entity: str, operation: Operation, options: BulkOptions) -> Flow:
+def open_job(client: Any, entity: str, operation: Operation, options: BulkOptions) -> JobFlow:
     """Read the entity's field (and UDF) metadata, then set the job up; returns its `JobSteps`."""
     http_before = http_total(client)  # taken first, so the summary's HTTP count includes the metadata
     catalog = find_entity(entity)
@@ -195,7 +197,7 @@ class JobSteps:
                 else:
                     yield item
 
-    def row_flow(self, task: RowTask) -> Flow:
+    def row_flow(self, task: RowTask) -> JobFlow:
         """A row's flow, metered; returns its `RowResult` (journaled and counted), never an API error."""
         try:
             done: Done = yield from self._metered(task, task.flow)
@@ -221,7 +223,7 @@ class JobSteps:
         summary.http_requests = None if after is None or self._http_before is None else after - self._http_before
         return summary
 
-    def _lookups(self, chunk: Chunk) -> Flow:
+    def _lookups(self, chunk: Chunk) -> JobFlow:
         try:
             yield from self._metered(None, self.core.lookup_flow(chunk))
         except StopJob as stop:
@@ -229,7 +231,7 @@ class JobSteps:
         except AutotaskError as exc:  # the chunk's lookups failed: its rows cannot be judged now
             chunk.lookup_error = str(exc)
 
-    def _metered(self, task: RowTask | None, flow: Flow) -> Flow:
+    def _metered(self, task: RowTask | None, flow: Flow) -> JobFlow:
         """Pass `flow`'s ops on, each call through `_call`; errors `_call` leaves to the flow are thrown in."""
         value: Any = None
         error: AutotaskError | None = None
@@ -250,7 +252,7 @@ class JobSteps:
         finally:
             flow.close()
 
-    def _call(self, task: RowTask | None, op: Op) -> Flow:
+    def _call(self, task: RowTask | None, op: Op) -> JobFlow:
         """One call: journaled and counted before it leaves, repeated after the pauses `Metering` asks for.
 
         Raises `StopJob` when the job must stop, or the call's error when it is the flow's to judge.

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from .._core.drive import AsyncFlowClient, off_loop
+from ..flows import AsyncFlowClient, off_loop
 from .base import EngineBase, JobSteps, Lookups, RunBase, open_job
 from .job import BulkOptions, RowTask
 from .results import BulkSummary, RowResult

@@ -32,9 +32,9 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from .._catalog import find_entity
-from .._core.drive import AsyncFlowClient, Blocking, Sleep, SyncFlowClient
-from .._core.drive import Flow as ClientFlow
 from .._exceptions import AutotaskError
+from ..flows import AsyncFlowClient, Blocking, Sleep, SyncFlowClient
+from ..flows import Flow as ClientFlow
 from .flows import Done
 from .job import BulkOptions, Chunk, JobCore, RowTask
 from .matching import Flow, Op

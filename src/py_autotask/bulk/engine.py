@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from .._core.drive import SyncFlowClient
+from ..flows import SyncFlowClient
 from .base import EngineBase, JobSteps, Lookups, RunBase, open_job
 from .job import BulkOptions, RowTask
 from .results import BulkSummary, RowResult

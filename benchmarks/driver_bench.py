@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -99,9 +100,9 @@ class SandboxProcess:
         self.env: dict[str, str] = {}
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            if line.startswith("AUTOTASK_"):
-                key, _, value = line.strip().partition("=")
-                self.env[key] = value
+            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                self.env[key] = shlex.split(value)[0]
             if line.startswith("# control API"):
                 # Keep reading what it prints, so a full pipe can never stall the server.
                 threading.Thread(target=self.proc.stdout.read, daemon=True).start()

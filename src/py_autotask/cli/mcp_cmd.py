@@ -7,13 +7,20 @@ process: the model sees tool results only. Read-only unless `--allow-write Ticke
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from .._exceptions import AutotaskError, PermissionDeniedError
 from ._common import AppContext, ExitCode, describe_error, exit_code_for, fail, pass_app, stdout_console
 
+if TYPE_CHECKING:
+    from ..mcp import AutotaskTools
+
 __all__ = ["mcp"]
 
+DEFAULT_MIRROR = "autotask_mirror.duckdb"  # what `py-autotask sync` and `report` use by default
 _DOCTOR_ENTITIES = ("Tickets", "TicketNotes", "Companies", "Contacts", "Resources", "TimeEntries", "Projects")
 
 _EPILOG = """\b
@@ -31,17 +38,25 @@ Examples:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address for --http (keep it on loopback).")
 @click.option("--allow-write", metavar="ENTITY,…", default="",
               help="Entities the model may create, update or delete (default: none, read-only).")
+@click.option("--report-source", metavar="FILE|DIR",
+              help="The mirror (py-autotask sync) or Parquet export directory the autotask_report tool reads "
+                   "(default: ./autotask_mirror.duckdb when it exists; without one there is no report tool).")
 @click.option("--doctor", is_flag=True, help="Check credentials, zone, permissions and budget; print the tools.")
 @pass_app
-def mcp(app: AppContext, http_port: int | None, host: str, allow_write: str, doctor: bool) -> None:
+def mcp(app: AppContext, http_port: int | None, host: str, allow_write: str, report_source: str | None,
+        doctor: bool) -> None:
     """Serve Autotask to AI agents over the Model Context Protocol (read-only by default)."""
     try:
         from ..mcp import AutotaskTools, build_server
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         fail(f"the MCP server needs the 'mcp' extra: pip install 'py-autotask[mcp]' ({exc})", ExitCode.ERROR)
     names = [n.strip() for n in allow_write.split(",") if n.strip()]
+    if report_source is None and Path(DEFAULT_MIRROR).exists():
+        report_source = DEFAULT_MIRROR
+    elif report_source is not None and not Path(report_source).exists():
+        fail(f"--report-source: no mirror file or Parquet directory at {report_source}", ExitCode.USAGE)
     try:
-        tools = AutotaskTools(app.client(), allow_write=names)
+        tools = AutotaskTools(app.client(), allow_write=names, report_source=report_source)
     except AutotaskError as exc:
         fail(f"--allow-write: {exc}", ExitCode.USAGE)
     if doctor:
@@ -55,7 +70,7 @@ def mcp(app: AppContext, http_port: int | None, host: str, allow_write: str, doc
         server.run("streamable-http", host=host, port=http_port)
 
 
-def _doctor(app: AppContext, tools: object) -> None:
+def _doctor(app: AppContext, tools: AutotaskTools) -> None:
     from ..mcp import tool_names
     from .test_cmd import access_label
 
@@ -83,8 +98,10 @@ def _doctor(app: AppContext, tools: object) -> None:
         except AutotaskError as exc:
             access, problems = f"error: {describe_error(exc)}", problems + 1
         console.print(f"read access   {name}: {access}", markup=False)
-    allowed = getattr(tools, "allow_write", ())
-    console.print(f"tools         {', '.join(tool_names())}", markup=False)
+    allowed = tools.allow_write
+    console.print(f"tools         {', '.join(tool_names(reports=tools.report_source is not None))}", markup=False)
+    console.print(f"reports       {tools.report_source or 'none (no --report-source, no ./' + DEFAULT_MIRROR + ')'}",
+                  markup=False)
     console.print(f"writes        {', '.join(allowed) if allowed else 'none (read-only)'}", markup=False)
     if problems:
         fail(f"{problems} entity check(s) failed", ExitCode.PARTIAL)

@@ -106,6 +106,23 @@ def build_server(tools: AutotaskTools) -> Any:
         """Translate picklist values and labels of this tenant (with neither: list them all)."""
         return guarded(lambda: tools.labels(entity, field, value, label))
 
+    if tools.report_source is not None:
+
+        @server.tool(annotations=read_only)
+        def autotask_report(
+            name: Annotated[str, Field(description="volume, backlog, response, resolution, sla, first-touch, "
+                                                   "utilization, csat, projects, profitability, ar-aging")],
+            by: Annotated[str | None, Field(description="Grouping, e.g. month, week, priority, queue, "
+                                                        "resource, company (default: the report's own)")] = None,
+            since: Annotated[str | None, Field(description="First day, YYYY-MM-DD")] = None,
+            until: Annotated[str | None, Field(description="Last day, YYYY-MM-DD")] = None,
+        ) -> dict[str, Any]:
+            """An MSP metric (SLA, response times, utilization, CSAT, profitability…) from the local mirror.
+
+            Computed from the synced copy, not the live API: it costs no requests. Formulas: docs/metrics.md.
+            """
+            return guarded(lambda: tools.report(name, by, since, until))
+
     allowed = ", ".join(tools.allow_write) or "none (read-only server)"
 
     @server.tool(annotations=writes, description=f"Create a record. Writable entities: {allowed}.")
@@ -137,7 +154,8 @@ def build_server(tools: AutotaskTools) -> Any:
     return server
 
 
-def tool_names() -> list[str]:
-    """The tools every server exposes, in registration order (for `--doctor` and the docs)."""
+def tool_names(*, reports: bool = False) -> list[str]:
+    """The tools a server exposes, in registration order (for `--doctor` and the docs)."""
     return ["autotask_entities", "autotask_describe", "autotask_search", "autotask_count", "autotask_get",
-            "autotask_get_ticket", "autotask_labels", "autotask_create", "autotask_update", "autotask_delete"]
+            "autotask_get_ticket", "autotask_labels", *(["autotask_report"] if reports else []),
+            "autotask_create", "autotask_update", "autotask_delete"]

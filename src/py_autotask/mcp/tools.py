@@ -37,9 +37,11 @@ class ToolRefused(Exception):
 class AutotaskTools:
     """The tool implementations; `allow_write` names the entities that may be written (none by default)."""
 
-    def __init__(self, client: AutotaskClient, *, allow_write: Iterable[str] = ()) -> None:
+    def __init__(self, client: AutotaskClient, *, allow_write: Iterable[str] = (),
+                 report_source: str | None = None) -> None:
         self.client = client
         self.allow_write = tuple(sorted({find_entity(name)["name"] for name in allow_write}))
+        self.report_source = report_source  # the mirror file or Parquet directory reports read
         self._names = ReferenceCache(self._fetch_names, max_entries=20_000)
 
     # -- reading -----------------------------------------------------------------------------------------
@@ -134,6 +136,34 @@ class AutotaskTools:
             return {"entity": name, "field": field, "value": value, "label": ent.label(field, value)}
         return {"entity": name, "field": field, "picklist": ent.picklist(field)}
 
+    def report(self, name: str, by: str | None = None, since: str | None = None,
+               until: str | None = None) -> dict[str, Any]:
+        """A metric of `py-autotask report` over the local mirror: no API request at all."""
+        if self.report_source is None:
+            raise ToolRefused("no mirror to report on: start the server with --report-source FILE|DIR")
+        from datetime import date
+
+        from ..analytics import SourceError, open_source
+        from ..analytics.reports import REPORTS, run
+
+        if name not in REPORTS:
+            raise ToolRefused(f"no report {name!r}; reports: {', '.join(REPORTS)}")
+        try:
+            first = date.fromisoformat(since) if since else None
+            last = date.fromisoformat(until) if until else None
+        except ValueError as exc:
+            raise ToolRefused(f"since/until must be dates like 2025-01-31: {exc}") from None
+        try:
+            with open_source(self.report_source) as source:
+                table = run(source, name, by=by, since=first, until=last)
+        except (SourceError, ValueError) as exc:
+            raise ToolRefused(str(exc)) from None
+        rows = table.to_pylist()
+        shown = [_split_text(row) for row in rows[:_REPORT_ROWS]]
+        return {"report": name, "title": REPORTS[name].title, "by": by or REPORTS[name].default_by,
+                "columns": table.column_names, "rows": shown, "rows_total": len(rows),
+                "source": "local mirror (no API requests)"}
+
     # -- writing (allowlisted entities only) ---------------------------------------------------------------
 
     def create(self, entity: str, fields: Mapping[str, Any], parent_id: int | None = None) -> dict[str, Any]:
@@ -209,6 +239,18 @@ class AutotaskTools:
     def _fetch_names(self, entity: str, fields: Sequence[str], ids: list[int]) -> list[dict[str, Any]]:
         flt = [{"op": "in", "field": "id", "value": ids}]
         return self.client.entity(entity).query(flt, fields=["id", *fields]).to_list()
+
+
+_REPORT_ROWS = 500
+
+
+def _split_text(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A report row with its text cells (company, resource, queue names…) under `untrusted`."""
+    shaped = {k: v for k, v in row.items() if not isinstance(v, str)}
+    texts = {k: v for k, v in row.items() if isinstance(v, str)}
+    if texts:
+        shaped["untrusted"] = texts
+    return shaped
 
 
 def _has_udfs(entity: str) -> bool:

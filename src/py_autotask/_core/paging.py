@@ -2,7 +2,7 @@
 
 Two strategies behind one interface (`next_call()` -> Call | None, `feed(payload)` -> Page):
 - `NextUrlPager` follows Autotask's `pageDetails.nextPageUrl` with the *same* method, re-sending the
-  original body for POST queries (a GET on a POST query's nextPageUrl is a 405; autotask-api.md §4.4);
+  original body for POST queries (a GET on a POST query's nextPageUrl is a 405; docs/autotask-facts.md#paging);
 - `IdKeysetPager` repeats the query with `id > last id seen` (the loop Autotask's docs recommend for
   deep exports; it does not depend on server-side cursors staying valid).
 Both stop at `limit` records and never hold more than one page.

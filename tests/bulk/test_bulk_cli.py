@@ -68,7 +68,7 @@ def test_sigkill_mid_run_then_resume_gives_one_record_per_row(sandbox_server: Ru
     journal = Path(f"{report}.journal.sqlite")
     _write_csv(source, rows)
     command = [sys.executable, "-m", "py_autotask.cli", "bulk", "create", "Tickets", str(source),
-               "--key", "externalID", "--report", str(report), "--reconcile-delay", "0"]
+               "--key", "externalID", "--report", str(report), "--reconcile-delay", "0", "--skip-invalid"]
     env = _env(sandbox_server, tmp_path)
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -124,7 +124,7 @@ def test_public_names_are_pinned() -> None:
 
     assert bulk.__all__ == [
         "OUTCOMES", "SUCCESS_OUTCOMES", "AsyncBulkEngine", "AsyncBulkRun", "BulkEngine", "BulkOptions", "BulkRun",
-        "BulkSummary", "InputRow", "Journal", "JournalError", "Outcome", "RowResult", "default_journal_path",
+        "BulkSummary", "InputFileError", "InputRow", "Journal", "JournalError", "Outcome", "RowResult", "default_journal_path",
         "read_rows", "write_report",
     ]
     assert all(hasattr(bulk, name) for name in bulk.__all__)

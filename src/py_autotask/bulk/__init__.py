@@ -17,7 +17,7 @@ each row's state so a killed job resumes without writing anything twice (`journa
 
 from .aengine import AsyncBulkEngine, AsyncBulkRun
 from .engine import BulkEngine, BulkRun
-from .job import BulkOptions
+from .job import BulkOptions, InputFileError
 from .journal import Journal, JournalError, default_journal_path
 from .readers import InputRow, read_rows
 from .results import OUTCOMES, SUCCESS_OUTCOMES, BulkSummary, Outcome, RowResult, write_report
@@ -31,6 +31,7 @@ __all__ = [
     "BulkOptions",
     "BulkRun",
     "BulkSummary",
+    "InputFileError",
     "InputRow",
     "Journal",
     "JournalError",

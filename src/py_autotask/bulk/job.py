@@ -8,6 +8,7 @@ run flows against a client.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import os
 import time
@@ -27,7 +28,7 @@ from .results import SUCCESS_OUTCOMES, BulkSummary, RowResult
 from .schema import EntitySchema, entity_for_reference
 from .validate import Operation, PreparedRow, RowValidator
 
-__all__ = ["BulkOptions", "JobCore", "RowTask"]
+__all__ = ["BulkOptions", "InputFileError", "JobCore", "RowTask"]
 
 _CATALOG_OP = {"create": "create", "update": "update", "upsert": "update", "delete": "delete"}
 
@@ -47,6 +48,9 @@ class BulkOptions:
     - `chunk_size`: rows validated and looked up together; `max_create_attempts`: sends of one create
       (each after a lookup found nothing); `reconcile_delay`: seconds to wait before that lookup.
     - `format` / `sheet`: input format when the file suffix does not tell, and the XLSX sheet.
+    - `skip_invalid`: a file input is read and validated whole before anything is written; when a
+      row is invalid nothing is written (every row is reported) unless this is True, which writes the
+      valid rows. Rows given as Python objects are validated chunk by chunk as they are written.
     """
 
     key: Sequence[str] = ()
@@ -62,6 +66,7 @@ class BulkOptions:
     reconcile_delay: float = 3.0
     format: str | None = None
     sheet: str | None = None
+    skip_invalid: bool = False
 
     def naive_tz(self) -> tzinfo | None:
         """The zone naive date-times are read in (None = UTC)."""
@@ -126,6 +131,7 @@ class JobCore:
                 f"{states.get('sent', 0)} unconfirmed (looked up before any re-send)")
         elif options.resume and not options.dry_run:
             self.summary.notices.append("no journal to resume; started a new one")
+        self.refusal: str | None = None  # set when invalid rows stop the whole job (see _check_whole_file)
         self._references = ReferenceCache.empty()
         self._reference_targets = self._targets() if options.check_references else {}
 
@@ -165,15 +171,41 @@ class JobCore:
 
     # -- chunks ------------------------------------------------------------------------------------
     def chunks(self, source: Any) -> Iterator[list[InputRow]]:
-        """The input, read lazily and cut into chunks of `chunk_size` rows."""
+        """The input, read lazily and cut into chunks of `chunk_size` rows (a file is checked whole first)."""
+        if isinstance(source, (str, os.PathLike)) and not self.options.dry_run and not self.options.skip_invalid:
+            self._check_whole_file(source)
         rows = read_rows(source, format=self.options.format, sheet=self.options.sheet)
         while chunk := list(itertools.islice(rows, max(1, self.options.chunk_size))):
             yield chunk
 
+    def _check_whole_file(self, source: str | os.PathLike[str]) -> None:
+        """Read and validate every row of the file before the first write (memory: one row at a time).
+
+        A file that cannot be read to its end (bad encoding, a ragged line, broken JSON) raises
+        InputFileError; invalid rows make `refusal` say why no row will be written.
+        """
+        invalid: list[int] = []
+        count = 0
+        try:
+            for row in read_rows(source, format=self.options.format, sheet=self.options.sheet):
+                if not self.validator.validate(row).valid:
+                    count += 1
+                    if len(invalid) < 5:
+                        invalid.append(row.number)
+        except (ConfigurationError, ValueError, csv.Error) as exc:
+            raise InputFileError(f"{os.fspath(source)}: {_reading_problem(exc, source)}; nothing was written") from None
+        if count:
+            rows = ", ".join(map(str, invalid)) + (", …" if count > len(invalid) else "")
+            self.refusal = (f"nothing written: {count} row{'s' if count != 1 else ''} of the input "
+                            f"{'are' if count != 1 else 'is'} invalid (row {rows}); fix them, or pass "
+                            "--skip-invalid to write the valid rows")
+
     def prepare(self, rows: list[InputRow]) -> Chunk:
-        """Validate a chunk and register it in the journal."""
+        """Validate a chunk and register it in the journal (not when the job writes nothing)."""
         prepared = [self.validator.validate(row) for row in rows]
         hashes = {row.number: row_hash(row.data) for row in rows}
+        if self.refusal:
+            return Chunk(prepared, hashes, {})
         entries = self.journal.entries(hashes)
         self.journal.begin((p.number, hashes[p.number], list(p.key_wire.values()) or None) for p in prepared
                            if p.number not in entries)
@@ -181,7 +213,7 @@ class JobCore:
 
     def lookup_flow(self, chunk: Chunk) -> Flow:
         """Reference checks and key lookups for a chunk (queries only)."""
-        todo = [p for p in chunk.rows if p.valid and not self._finished(chunk, p)]
+        todo = [p for p in chunk.rows if p.valid and not self._finished(chunk, p) and not self.refusal]
         if self._reference_targets and todo:
             yield from check_references(self.schema, todo, self._references, self._reference_targets)
         keyed = [p for p in todo if p.valid and p.key is not None and
@@ -197,6 +229,11 @@ class JobCore:
     def tasks(self, chunk: Chunk) -> Iterator[RowResult | RowTask]:
         """Each row of the chunk: its result right away, or the task that will produce it."""
         for row in chunk.rows:
+            if self.refusal:
+                yield self.record(RowResult(row.number, "invalid", row.record_id, tuple(row.problems)) if
+                                  not row.valid else RowResult(row.number, "skipped", row.record_id,
+                                                               (self.refusal,)), journal=False)
+                continue
             entry = chunk.entries.get(row.number)
             new_hash = chunk.hashes[row.number]
             if entry is not None and entry.row_hash != new_hash and (entry.state == "sent" or
@@ -275,8 +312,24 @@ class JobCore:
         """Close the journal and finish the summary."""
         self.summary.notices.extend(self.validator.notices.values())
         self.summary.finished = time.monotonic()
+        if self.refusal:
+            self.summary.aborted = self.summary.aborted or self.refusal
         self.journal.close()
+        if self.refusal and not self.journal.resumed:
+            self.journal.remove()  # it holds nothing: the corrected file starts a new job without --resume
         return self.summary
+
+
+class InputFileError(ValueError):
+    """The input file cannot be read to its end (encoding, a ragged line, broken JSON, a bad XLSX)."""
+
+
+def _reading_problem(exc: BaseException, source: str | os.PathLike[str]) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (a byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+    if isinstance(exc, csv.Error):
+        return f"not readable as CSV ({exc})"
+    return str(exc).removeprefix(f"{os.fspath(source)}: ")  # the readers name the file too
 
 
 def _already_exists(ctx: JobContext, row: PreparedRow, existing: list[dict[str, Any]]) -> Flow:

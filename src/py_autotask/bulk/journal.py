@@ -245,6 +245,12 @@ class Journal:
             self._conn.close()
         self._release_run_lock()
 
+    def remove(self) -> None:
+        """Delete the (closed) journal's files: for a job that wrote nothing."""
+        if self.path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
     def __enter__(self) -> Journal:
         return self
 

@@ -24,8 +24,9 @@ Examples:
 Rows: CSV / JSON / NDJSON / XLSX; a column per field (any case), udf:<name> for user-defined fields;
 picklists by value or label (status=Complete). Empty cells are not sent (JSON null clears a field).
 Child entities (TicketNotes, Contacts …) go to their parent's route by their parent-id column.
-Every row is validated against the tenant's metadata before anything is written; --dry-run stops there
-(plus the lookups an upsert needs) and prints the requests it made.
+The whole file is read and every row validated against the tenant's metadata before anything is
+written: if any row is invalid, nothing is written (the summary and --report name every bad row) unless
+--skip-invalid is given. --dry-run stops after validation (plus the lookups an upsert needs).
 
 \b
 Exactly once: a journal (SQLite, beside the report or else beside FILE: <name>.journal.sqlite) keeps
@@ -48,6 +49,8 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
                      help="Write row,outcome,id,messages for every row."),
         click.option("--resume", is_flag=True, help="Continue the job recorded in the journal."),
+        click.option("--skip-invalid", is_flag=True,
+                     help="Write the valid rows even if some rows are invalid (default: write nothing then)."),
         click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
                      help="Journal path (default: <report>.journal.sqlite, else <FILE>.journal.sqlite)."),
         click.option("--parent-field", metavar="FIELD", help="Column holding the parent id (default: the "
@@ -90,11 +93,18 @@ _command("delete", "Delete one ENTITY record per row of FILE, found by id or --k
 
 
 def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tuple[str, ...], dry_run: bool,
-         report: Path | None, resume: bool, journal: Path | None, parent_field: str | None,
+         report: Path | None, resume: bool, skip_invalid: bool, journal: Path | None, parent_field: str | None,
          check_references: bool, read_only: str, timezone: str | None, fmt: str | None, sheet: str | None,
          reconcile_delay: float, no_progress: bool, quiet: bool) -> None:
     from .._catalog import find_entity
-    from ..bulk import BulkEngine, BulkOptions, JournalError, default_journal_path, write_report
+    from ..bulk import (
+        BulkEngine,
+        BulkOptions,
+        InputFileError,
+        JournalError,
+        default_journal_path,
+        write_report,
+    )
     from ..bulk.readers import count_records, format_from_path
 
     name = find_entity(entity)["name"]
@@ -106,7 +116,7 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
     options = BulkOptions(
-        key=keys, parent_field=parent_field, resume=resume, dry_run=dry_run, check_references=check_references,
+        key=keys, parent_field=parent_field, resume=resume, skip_invalid=skip_invalid, dry_run=dry_run, check_references=check_references,
         read_only=read_only,  # type: ignore[arg-type]
         timezone=zone, format=fmt, sheet=sheet, reconcile_delay=reconcile_delay,
         journal=journal or default_journal_path(report, file),
@@ -122,7 +132,7 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
             for result in run:
                 results.append(result)
                 advance(result)
-    except JournalError as exc:
+    except (JournalError, InputFileError) as exc:
         fail(str(exc), ExitCode.USAGE)
     except ValueError as exc:  # a --key or --parent-field the entity does not have
         fail(str(exc), ExitCode.USAGE)

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "webhooks": ("py_autotask.cli.webhooks", "webhooks", "Create, list or delete Autotask webhooks."),
     "listen": ("py_autotask.cli.webhooks", "listen", "Receive webhook callouts; write verified events as NDJSON."),
     "report": ("py_autotask.cli.report", "report", "MSP metrics (SLA, utilization, CSAT...) from the mirror or exports."),
+    "sync": ("py_autotask.cli.sync", "sync", "Mirror entities into DuckDB, PostgreSQL or any dlt destination."),
 }
 
 

@@ -1,0 +1,150 @@
+"""`py-autotask sync`: keep an exact mirror of Autotask entities in DuckDB, PostgreSQL or any dlt destination."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ._common import AppContext, ExitCode, describe_error, exit_code_for, fail, pass_app, stderr_console
+
+__all__ = ["sync"]
+
+DEFAULT_ENTITIES = ("Tickets", "TicketNotes", "TimeEntries", "Companies", "Contacts", "Resources", "Projects",
+                    "Tasks", "ServiceLevelAgreementResults", "SurveyResults")
+
+_EPILOG = f"""\b
+Examples:
+  py-autotask sync                                       (the default entities into ./autotask_mirror.duckdb)
+  py-autotask sync Tickets,TicketNotes,TimeEntries
+  py-autotask sync --all --destination postgres --dsn postgresql://postgres@127.0.0.1:5432/psa
+  py-autotask sync Tickets --full                        (re-read everything; deletes what vanished)
+
+\b
+Default entities: {', '.join(DEFAULT_ENTITIES)}.
+Tables are named by dlt (tickets, ticket_notes, …) in the dataset (schema) `autotask`; picklist labels
+are in `picklist_values` (entity, field, value, label, is_active, sort_order). Each run fetches what
+changed since the last complete one (with an overlap window), applies Autotask's deletion logs, and
+re-reads entities that have no modification stamp. State lives with the data and in
+./.py-autotask/dlt; a stopped run continues the next time. Exit code 5 when the mass-delete guard
+refused deletions (rerun with --allow-mass-delete if they are real).
+"""
+
+
+@click.command("sync", epilog=_EPILOG, short_help="Mirror entities into DuckDB, PostgreSQL or any dlt destination.")
+@click.argument("entities", nargs=-1)
+@click.option("--all", "all_entities", is_flag=True, help="Every queryable entity.")
+@click.option("--destination", default="duckdb", show_default=True, metavar="NAME",
+              help="duckdb, postgres, sqlite, or any other dlt destination name.")
+@click.option("--dsn", metavar="URL|FILE", help="Connection URL (postgres…) or database file (duckdb: autotask_mirror.duckdb).")
+@click.option("--dataset", default="autotask", show_default=True, help="Dataset (schema) name.")
+@click.option("--full", is_flag=True, help="Re-read every record and delete the rows that vanished.")
+@click.option("--allow-mass-delete", is_flag=True, help="Delete even when more than --mass-delete-share vanished.")
+@click.option("--mass-delete-share", type=click.FloatRange(0, 1), default=0.5, show_default=True, metavar="SHARE",
+              help="Largest share of a table a re-read may delete without --allow-mass-delete.")
+@click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="dlt's working directory (default ./.py-autotask/dlt).")
+@click.option("--chunk-rows", type=click.IntRange(100), default=50_000, show_default=True, metavar="N",
+              help="Records per entity per load: a stopped sync continues from the last completed load.")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@pass_app
+def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destination: str, dsn: str | None,
+         dataset: str, full: bool, allow_mass_delete: bool, mass_delete_share: float, state_dir: str | None,
+         chunk_rows: int, no_progress: bool, quiet: bool) -> None:
+    """Mirror ENTITIES (default: the common service-desk set) into a database, exactly and incrementally."""
+    from .._catalog import find_entity, load_catalog
+    from ..export.plan import queryable_entities, select_entities
+
+    try:
+        from ..sync import require_extra
+
+        require_extra()
+    except ImportError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    catalog = load_catalog()
+    if all_entities and entities:
+        fail("give entity names or --all, not both", ExitCode.USAGE)
+    try:
+        names = (queryable_entities(catalog) if all_entities else
+                 select_entities(entities or DEFAULT_ENTITIES, catalog, lambda n: find_entity(n)["name"]))
+        from ..sync.plan import check_entities
+
+        check_entities(names, catalog)
+        if all_entities:
+            names = [n for n in names if not n.startswith("Deleted")]
+        from ..sync.runner import check_duckdb_file, make_destination, make_pipeline
+
+        if destination == "duckdb":
+            check_duckdb_file(dsn, dataset)
+        target = make_destination(destination, dsn)
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    from ..export.progress import ExportProgress
+    from ..sync.runner import sync as run_sync
+
+    console = stderr_console()
+    where = os.path.abspath(dsn or "autotask_mirror.duckdb") if destination == "duckdb" else _without_password(dsn or "")
+    identity = f"{destination}|{where}"
+    pipeline = make_pipeline(target, dataset, pipelines_dir=state_dir, identity=identity)
+    progress = ExportProgress(console, enabled=False if no_progress or quiet else None)
+    try:
+        with progress:
+            result = run_sync(app.client(), names, pipeline=pipeline, full=full, allow_mass_delete=allow_mass_delete,
+                              mass_delete_share=mass_delete_share, progress=progress, chunk_rows=chunk_rows)
+    except KeyboardInterrupt:
+        click.echo("py-autotask: interrupted — the next sync continues from the last completed load", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        cause = _root_cause(exc)
+        click.echo(f"py-autotask: error: sync failed: {describe_error(cause)}", err=True)
+        sys.exit(exit_code_for(cause) if cause is not exc else ExitCode.ERROR)
+    if not quiet:
+        _render(result, console, mass_delete_share)
+    if result.refused:
+        for stats in result.refused:
+            click.echo(f"py-autotask: warning: {stats.entity}: {stats.refused:,} rows vanished (more than "
+                       f"{mass_delete_share:.0%} of the table); not deleted — rerun with --allow-mass-delete "
+                       "if that is real", err=True)
+        sys.exit(ExitCode.PARTIAL)
+
+
+def _render(result: object, console: object, share: float) -> None:
+    from rich.table import Table
+
+    from ..sync.runner import SyncResult
+
+    assert isinstance(result, SyncResult)
+    table = Table(title=f"sync → {result.destination} / {result.dataset}", title_justify="left")
+    for column in ("entity", "table", "mode", "fetched", "inserted", "updated", "deleted"):
+        table.add_column(column, justify="right" if column in ("fetched", "inserted", "updated", "deleted") else "left")
+    for e in result.entities:
+        deleted = f"{e.deleted:,}" + (f" (+{e.refused:,} refused)" if e.refused else "")
+        table.add_row(e.entity, e.table, e.mode, f"{e.fetched:,}", f"{e.inserted:,}", f"{e.updated:,}", deleted)
+    console.print(table)  # type: ignore[attr-defined]
+    console.print(f"{result.requests:,} requests in {result.seconds:.1f} s, {result.loads} load(s); "  # type: ignore[attr-defined]
+                  f"threshold: {result.threshold_text()}; mass-delete guard: {share:.0%}",
+                  markup=False, highlight=False)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """dlt wraps a failure of our resource (an API error) in its step exceptions: report the API error."""
+    seen = exc
+    while True:
+        inner = seen.__cause__ or getattr(seen, "exception", None)
+        if not isinstance(inner, BaseException) or inner is seen:
+            return seen
+        seen = inner
+
+
+def _without_password(dsn: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,4 +1,5 @@
-"""`make demo`: export related entities from an embedded sandbox to every format, and check the row counts.
+"""`make demo`: export related entities from an embedded sandbox to every format, check the row counts,
+then mirror them into DuckDB with `sync` and answer a few questions in SQL.
 
     python -m py_autotask.demo [--out demo-out] [--tickets 2000]
 
@@ -103,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
                     path = folder / f"{done.entity}.{fmt}"
                     results[(done.entity, fmt)] = (path, count_rows(path, fmt))
             failures.extend(_export_for_analytics(client, args.out / "analytics", console))
-    _print_table(out, results, expected)
+            _print_table(out, results, expected)
+            from .sync.demo import run_sync_demo
+
+            failures += run_sync_demo(client, DEMO_ENTITIES, args.out / "sync", out)
     for (name, fmt), (_, rows) in sorted(results.items()):
         if rows != expected[name]:
             failures.append(f"{name} → {fmt}: {rows} rows, but the API counts {expected[name]}")

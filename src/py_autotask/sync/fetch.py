@@ -26,6 +26,7 @@ __all__ = ["Batch", "RangeFetch", "endpoint_workers"]
 
 ORIGIN = -(2**63)  # the first range starts below any id Autotask can have
 PAGE_SIZE = 500
+QUEUE_PAGES = 24
 
 
 @dataclasses.dataclass
@@ -66,7 +67,9 @@ class RangeFetch:
         self.on_request = on_request or (lambda: None)
         self.scheduler = RangeScheduler(list(ranges), total=None, page_size=page_size)
         self.workers = workers
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * workers)
+        # Pages waiting for the consumer: enough for ~2 s of fetching at the API's ceiling, so the workers go
+        # on while dlt loads a chunk (a page of Arrow is well under a megabyte).
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2 * workers, QUEUE_PAGES))
         self._abort = threading.Event()
         self._threads: list[threading.Thread] = []
         self._ranges: dict[int, Any] = {}

@@ -35,6 +35,10 @@ class DestinationReader:
             raise
         return [int(r[0]) for r in rows or ()]
 
+    def is_empty(self, table: str) -> bool:
+        """Whether `table` has no row (or does not exist)."""
+        return not self._query(table, " LIMIT 1", ())
+
     def all_ids(self, table: str) -> set[int]:
         """Every id in `table`."""
         return set(self._query(table, "", ()))

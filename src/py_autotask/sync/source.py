@@ -49,7 +49,13 @@ __all__ = ["DELETED_COLUMN", "EntityStats", "SyncContext", "autotask_source"]
 
 DELETED_COLUMN = "_deleted"  # the hard-delete flag: a row carrying it removes its id from the table
 RECENT_CAP = 20_000  # ids remembered inside the overlap window (kept in dlt state, so kept small)
-_IN_VALUES = 200  # values per `in` condition when re-reading children of parents
+_IN_VALUES = 200
+MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
+PICKLIST_COLUMNS: Any = {  # the documented contract of `picklist_values`
+    "entity": {"data_type": "text", "nullable": False, "merge_key": True},
+    "field": {"data_type": "text", "nullable": False}, "value": {"data_type": "text"},
+    "label": {"data_type": "text"}, "is_active": {"data_type": "bool"}, "sort_order": {"data_type": "bigint"},
+}  # values per `in` condition when re-reading children of parents
 
 
 @dataclasses.dataclass
@@ -81,6 +87,8 @@ class SyncContext:
     workers: int | None = None
     progress: Any = None  # ExportProgress-like: add(entity, total), advance(entity, n), finish(entity, status)
     stats: dict[str, EntityStats] = dataclasses.field(default_factory=dict)
+    bars: set[str] = dataclasses.field(default_factory=set)  # entities with a progress bar
+    picklists_done: bool = False
     fetches: dict[str, Any] = dataclasses.field(default_factory=dict)  # entity -> live _EntityRun (chunks)
     requests: int = 0
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
@@ -159,19 +167,17 @@ def autotask_source(client: Any, entities: Sequence[str], *, full: bool = False,
         if ctx.stats[plan.entity].complete:
             continue
         schema = ctx.schema(plan.entity)
-        columns = schema.dlt_columns()
+        columns: Any = schema.dlt_columns()  # dlt's TColumnSchema dicts
         columns["id"] = {"data_type": "bigint", "precision": 64, "nullable": False, "primary_key": True}
         columns[DELETED_COLUMN] = {"data_type": "bool", "nullable": True, "hard_delete": True}
         resources.append(dlt.resource(
             _entity_rows(ctx, plan), name=plan.table, table_name=plan.table, primary_key="id",
-            write_disposition={"disposition": "merge", "strategy": "delete-insert"}, columns=columns))
-    resources.append(dlt.resource(
-        _picklist_rows(ctx, names), name="picklist_values", table_name="picklist_values", merge_key="entity",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={"entity": {"data_type": "text", "nullable": False, "merge_key": True},
-                 "field": {"data_type": "text", "nullable": False}, "value": {"data_type": "text"},
-                 "label": {"data_type": "text"}, "is_active": {"data_type": "bool"},
-                 "sort_order": {"data_type": "bigint"}}))
+            write_disposition=MERGE, columns=columns))
+    if not ctx.picklists_done:
+        ctx.picklists_done = True  # once per sync, in its first load
+        resources.append(dlt.resource(
+            _picklist_rows(ctx, names), name="picklist_values", table_name="picklist_values", merge_key="entity",
+            write_disposition=MERGE, columns=PICKLIST_COLUMNS))
 
     @dlt.source(name="autotask", max_table_nesting=0)
     def autotask() -> Any:
@@ -241,8 +247,10 @@ def _entity_rows(ctx: SyncContext, plan: EntityPlan) -> Iterator[pa.Table]:
     run = work.run
     state["run"] = run
     if run["empty_at_start"] is None:
-        run["empty_at_start"] = not reader.all_ids(plan.table) if run["mode"] != "incremental" else False
-    if ctx.progress is not None:
+        # A first sync into an empty table inserts every row: no need to ask the table about each page.
+        run["empty_at_start"] = reader.is_empty(plan.table) if run["mode"] != "incremental" else False
+    if ctx.progress is not None and plan.entity not in ctx.bars:
+        ctx.bars.add(plan.entity)
         ctx.progress.add(plan.entity, None, completed=stats.fetched)
     finished = False
     try:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
-from ._common import AppContext, ExitCode, describe_error, exit_code_for, fail, pass_app, stderr_console
+from ._common import (
+    AppContext,
+    CommandFailed,
+    ExitCode,
+    Interrupted,
+    describe_error,
+    exit_code_for,
+    fail,
+    pass_app,
+    stderr_console,
+)
 
 __all__ = ["sync"]
 
@@ -95,12 +104,11 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
             result = run_sync(app.client(), names, pipeline=pipeline, full=full, allow_mass_delete=allow_mass_delete,
                               mass_delete_share=mass_delete_share, progress=progress, chunk_rows=chunk_rows)
     except KeyboardInterrupt:
-        click.echo("py-autotask: interrupted — the next sync continues from the last completed load", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        raise Interrupted("the next sync continues from the last completed load") from None
     except Exception as exc:
         cause = _root_cause(exc)
-        click.echo(f"py-autotask: error: sync failed: {describe_error(cause)}", err=True)
-        sys.exit(exit_code_for(cause) if cause is not exc else ExitCode.ERROR)
+        raise CommandFailed(f"sync failed: {describe_error(cause)}",
+                            exit_code_for(cause) if cause is not exc else ExitCode.ERROR) from exc
     if not quiet:
         _render(result, console, mass_delete_share)
     if result.refused:
@@ -108,7 +116,7 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
             click.echo(f"py-autotask: warning: {stats.entity}: {stats.refused:,} rows vanished (more than "
                        f"{mass_delete_share:.0%} of the table); not deleted — rerun with --allow-mass-delete "
                        "if that is real", err=True)
-        sys.exit(ExitCode.PARTIAL)
+        raise CommandFailed(exit_code=ExitCode.PARTIAL)  # reported above
 
 
 def _render(result: object, console: object, share: float) -> None:

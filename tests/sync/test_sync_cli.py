@@ -15,7 +15,7 @@ import pytest
 from py_autotask import AutotaskClient
 
 from ..cli.conftest import Run, cli  # noqa: F401  (the in-process runner fixture)
-from .conftest import assert_mirror_equal, duckdb_reader
+from .conftest import assert_mirror_equal, duckdb_reader, postgres_reader
 
 pytest.importorskip("duckdb")
 
@@ -48,13 +48,21 @@ def test_bad_input_is_a_usage_error(cli: Run, args: tuple[str, ...], message: st
 
 
 @pytest.mark.slow
-def test_kill_9_mid_sync_then_rerun_is_exact(sandbox_server: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("destination", ["duckdb", "postgres"])
+def test_kill_9_mid_sync_then_rerun_is_exact(sandbox_server: Any, tmp_path: Path, destination: str,
+                                             request: pytest.FixtureRequest) -> None:
     creds = sandbox_server.sandbox.credentials
     env = {**os.environ, "AUTOTASK_USERNAME": creds["username"], "AUTOTASK_SECRET": creds["secret"],
            "AUTOTASK_INTEGRATION_CODE": creds["integration_code"], "AUTOTASK_BASE_URL": sandbox_server.base_url,
            "AUTOTASK_CONFIG": str(tmp_path / "none.toml"), "RUNTIME__DLTHUB_TELEMETRY": "false"}
-    command = [sys.executable, "-m", "py_autotask.cli", "sync", "Tickets,TicketNotes,TimeEntries", "--dsn",
-               "k.duckdb", "--chunk-rows", "300", "--no-progress"]
+    if destination == "postgres":
+        dsn = request.getfixturevalue("pg_database")
+        read = postgres_reader(dsn)
+    else:
+        dsn = "k.duckdb"
+        read = duckdb_reader(tmp_path / "k.duckdb")
+    command = [sys.executable, "-m", "py_autotask.cli", "sync", "Tickets,TicketNotes,TimeEntries", "--destination",
+               destination, "--dsn", dsn, "--chunk-rows", "300", "--no-progress"]
     sandbox_server.sandbox.control.set_latency(40)
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -75,4 +83,4 @@ def test_kill_9_mid_sync_then_rerun_is_exact(sandbox_server: Any, tmp_path: Path
     rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     with _client(sandbox_server) as client:
-        assert_mirror_equal(client, duckdb_reader(tmp_path / "k.duckdb"), ["Tickets", "TicketNotes", "TimeEntries"])
+        assert_mirror_equal(client, read, ["Tickets", "TicketNotes", "TimeEntries"])

@@ -101,9 +101,12 @@ def test_unlogged_deletions_need_full_and_the_guard_refuses_mass_deletes(sb: Any
     assert_mirror_equal(client, read, ["Contacts"])
 
 
+FAULTS = {"500": 0.05, "429": 0.02, "reset": 0.01}
+
+
 @pytest.mark.slow
-def test_rounds_leave_postgres_equal_to_the_sandbox(sb: Any, client: AutotaskClient, tmp_path: Path,
-                                                    pg_database: str) -> None:
+def test_rounds_with_faults_leave_postgres_equal_to_the_sandbox(sb: Any, client: AutotaskClient, tmp_path: Path,
+                                                                pg_database: str) -> None:
     from py_autotask.sync import make_destination, make_pipeline, sync
 
     pipeline = make_pipeline(make_destination("postgres", pg_database), "autotask", pipelines_dir=tmp_path / "dlt")
@@ -111,10 +114,14 @@ def test_rounds_leave_postgres_equal_to_the_sandbox(sb: Any, client: AutotaskCli
     sync(client, ENTITIES, pipeline=pipeline)
     assert_mirror_equal(client, read, ENTITIES)
     mutator = Mutator(client, sb, seed=4)
-    for _ in range(2):
+    for n in range(2):
         mutator.round(12)
-        sync(client, ENTITIES, pipeline=pipeline)
+        sb.control.set_faults(FAULTS, seed=30 + n)
+        with new_client(sb, max_retries=8) as faulty:
+            sync(faulty, ENTITIES, pipeline=pipeline)
+        sb.control.set_faults({})
         assert_mirror_equal(client, read, ENTITIES)
+    assert sum(sb.control.stats()["faults"].values()) > 0
 
 
 def test_faults_do_not_change_the_mirror(sb: Any, tmp_path: Path) -> None:
@@ -125,7 +132,7 @@ def test_faults_do_not_change_the_mirror(sb: Any, tmp_path: Path) -> None:
     with new_client(sb) as client:
         sync(client, ENTITIES, pipeline=pipeline)
         Mutator(client, sb, seed=9).round(15)
-    sb.control.set_faults({"500": 0.05, "429": 0.02, "reset": 0.01}, seed=21)
+    sb.control.set_faults(FAULTS, seed=21)
     with new_client(sb, max_retries=8) as faulty:
         sync(faulty, ENTITIES, pipeline=pipeline, chunk_rows=400)
     sb.control.set_faults({})

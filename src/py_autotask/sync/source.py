@@ -102,7 +102,7 @@ class SyncContext:
             if entity in self._schemas:
                 return self._schemas[entity]
         ent = self.client.entity(entity)
-        schema = RecordSchema(ent.fields(), ent.udfs() if _has_udfs(entity) else ())
+        schema = RecordSchema(entity, ent.fields(), ent.udfs() if _has_udfs(entity) else ())
         with self._lock:
             self._schemas[entity] = schema
         return schema

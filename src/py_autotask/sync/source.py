@@ -230,9 +230,23 @@ class _EntityRun:
         else:
             mode, vanish = "full", False
         self.stats.mode = mode
+        total = None
+        if mode != "incremental":
+            # A whole read: the count gives the progress bar its total and sizes the loads (below).
+            total = int(self.ent.count(conditions or None))
+            ctx.count_request()
         return {"mode": mode, "full": ctx.full, "vanish": vanish, "conditions": conditions,
-                "pending": [[ORIGIN, None]], "started": time.time(), "max_ms": None,
+                "pending": [[ORIGIN, None]], "started": time.time(), "max_ms": None, "total": total,
                 "empty_at_start": None, "logs_done": False}
+
+    def chunk_rows(self) -> int | None:
+        """Records per load: the sync's setting, but at most an eighth of a whole read (so the last load, the
+        one nothing overlaps, is small), and never below 5,000 (each load has a fixed cost)."""
+        limit = self.ctx.chunk_rows
+        total = self.run.get("total")
+        if limit and total:
+            limit = min(limit, max(5_000, int(total) // 8))
+        return limit
 
 
 def _entity_rows(ctx: SyncContext, plan: EntityPlan) -> Iterator[pa.Table]:
@@ -251,17 +265,17 @@ def _entity_rows(ctx: SyncContext, plan: EntityPlan) -> Iterator[pa.Table]:
         run["empty_at_start"] = reader.is_empty(plan.table) if run["mode"] != "incremental" else False
     if ctx.progress is not None and plan.entity not in ctx.bars:
         ctx.bars.add(plan.entity)
-        ctx.progress.add(plan.entity, None, completed=stats.fetched)
+        ctx.progress.add(plan.entity, run.get("total"), completed=stats.fetched)
     finished = False
     try:
         if not run["logs_done"]:
             yield from _apply_logs(ctx, plan, work, state, reader)
             run["logs_done"] = True
-        handed = 0
+        handed, limit = 0, work.chunk_rows()
         for batch in work.batches:
             yield from _load_batch(ctx, plan, work, batch, reader)
             handed += batch.fetched
-            if ctx.chunk_rows and handed >= ctx.chunk_rows:
+            if limit and handed >= limit:
                 # Enough for this load: remember where we are; the next run of the source continues.
                 run["pending"] = [list(r) for r in work.fetch.pending()]
                 ctx.fetches[plan.entity] = work

@@ -91,14 +91,14 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    from ..export.progress import ExportProgress
     from ..sync.runner import sync as run_sync
+    from ._export_progress import RichExportProgress
 
     console = stderr_console()
     where = os.path.abspath(dsn or "autotask_mirror.duckdb") if destination == "duckdb" else _without_password(dsn or "")
     identity = f"{destination}|{where}"
     pipeline = make_pipeline(target, dataset, pipelines_dir=state_dir, identity=identity)
-    progress = ExportProgress(console, enabled=False if no_progress or quiet else None)
+    progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
     try:
         with progress:
             result = run_sync(app.client(), names, pipeline=pipeline, full=full, allow_mass_delete=allow_mass_delete,

@@ -57,7 +57,7 @@ class RangeFetch:
     def __init__(self, entity: Any, conditions: list[dict[str, Any]], ranges: Sequence[tuple[int, int | None]],
                  *, convert: Callable[[list[dict[str, Any]]], pa.Table], change: str | None,
                  skip: Mapping[str, int] | None = None, workers: int = 3, page_size: int = PAGE_SIZE,
-                 on_request: Callable[[], None] | None = None) -> None:
+                 total: int | None = None, already: int = 0, on_request: Callable[[], None] | None = None) -> None:
         self.entity = entity
         self.conditions = conditions
         self.convert = convert
@@ -65,7 +65,9 @@ class RangeFetch:
         self.skip = dict(skip or {})
         self.page_size = page_size
         self.on_request = on_request or (lambda: None)
-        self.scheduler = RangeScheduler(list(ranges), total=None, page_size=page_size)
+        # The total (from a count) lets the scheduler estimate where the ids end: without it, it keeps
+        # splitting the open last range into ever smaller ones, each costing a request.
+        self.scheduler = RangeScheduler(list(ranges), total=total, page_size=page_size, already=already)
         self.workers = workers
         # Pages waiting for the consumer: enough for ~2 s of fetching at the API's ceiling, so the workers go
         # on while dlt loads a chunk (a page of Arrow is well under a megabyte).

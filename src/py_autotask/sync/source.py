@@ -214,7 +214,8 @@ class _EntityRun:
                                 convert=self.schema.to_arrow, change=plan.change,
                                 skip=(state.get("cursor") or {}).get("recent") if run["mode"] == "incremental" else None,
                                 workers=ctx.workers or endpoint_workers(ctx.client, plan.entity),
-                                page_size=ctx.page_size, on_request=ctx.count_request)
+                                page_size=ctx.page_size, total=run.get("total"), already=self.stats.fetched,
+                                on_request=ctx.count_request)
         self.batches = self.fetch.batches()
 
     def _new_run(self, state: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,24 @@ _NEGLIGIBLE_WAIT = 1e-6
 _THRESHOLD_KEYS = ("externalrequestthreshold", "requestthresholdtimeframe", "currenttimeframerequestcount")
 
 
+def parse_threshold_info(threshold_info: Mapping[str, Any]) -> tuple[int, int, int]:
+    """(threshold, timeframe minutes, current count) from a ThresholdInformation answer.
+
+    Keys are case-insensitive and a `{"item": …}` wrapper is accepted; a missing or implausible
+    value is a ValueError rather than a budget that silently believes it.
+    """
+    if "item" in threshold_info and isinstance(threshold_info["item"], Mapping):
+        threshold_info = threshold_info["item"]
+    lowered = {str(k).lower(): v for k, v in threshold_info.items()}
+    missing = [k for k in _THRESHOLD_KEYS if lowered.get(k) is None]
+    if missing:
+        raise ValueError(f"ThresholdInformation answer lacks {', '.join(missing)}")
+    threshold, minutes, count = (int(lowered[k]) for k in _THRESHOLD_KEYS)
+    if threshold <= 0 or minutes <= 0 or count < 0:
+        raise ValueError(f"implausible ThresholdInformation: {threshold=}, {minutes=}, {count=}")
+    return threshold, minutes, count
+
+
 class ThresholdBudget:
     """Tracks our requests against the tenant's hourly threshold and decides when the next one may go."""
 
@@ -139,15 +157,7 @@ class ThresholdBudget:
 
     def observe(self, threshold_info: Mapping[str, Any]) -> None:
         """Take a ThresholdInformation answer (keys case-insensitive; a `{"item": …}` wrapper is accepted)."""
-        if "item" in threshold_info and isinstance(threshold_info["item"], Mapping):
-            threshold_info = threshold_info["item"]
-        lowered = {str(k).lower(): v for k, v in threshold_info.items()}
-        missing = [k for k in _THRESHOLD_KEYS if lowered.get(k) is None]
-        if missing:
-            raise ValueError(f"ThresholdInformation answer lacks {', '.join(missing)}")
-        threshold, minutes, count = (int(lowered[k]) for k in _THRESHOLD_KEYS)
-        if threshold <= 0 or minutes <= 0 or count < 0:
-            raise ValueError(f"implausible ThresholdInformation: {threshold=}, {minutes=}, {count=}")
+        threshold, minutes, count = parse_threshold_info(threshold_info)
         with self._lock:
             self._threshold = threshold
             self._window = minutes * 60.0

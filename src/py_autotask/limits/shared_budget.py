@@ -38,6 +38,7 @@ from .budget import (
     TENANT_STOP_MARK,
     ThresholdBudget,
     blocked_message,
+    parse_threshold_info,
 )
 from .redis_link import KEY_PREFIX, RedisDown, RedisLink
 
@@ -139,15 +140,7 @@ class SharedBudget(ThresholdBudget):
     # -- the ThresholdBudget interface ----------------------------------------------------------------
 
     def observe(self, threshold_info: Mapping[str, Any]) -> None:
-        if "item" in threshold_info and isinstance(threshold_info["item"], Mapping):
-            threshold_info = threshold_info["item"]
-        lowered = {str(k).lower(): v for k, v in threshold_info.items()}
-        missing = [k for k in _THRESHOLD_KEYS if lowered.get(k) is None]
-        if missing:
-            raise ValueError(f"ThresholdInformation answer lacks {', '.join(missing)}")
-        threshold, minutes, count = (int(lowered[k]) for k in _THRESHOLD_KEYS)
-        if threshold <= 0 or minutes <= 0 or count < 0:
-            raise ValueError(f"implausible ThresholdInformation: {threshold=}, {minutes=}, {count=}")
+        threshold, minutes, count = parse_threshold_info(threshold_info)
         self._threshold, self._window = threshold, minutes * 60.0
         self._last_reading = dict(zip(_THRESHOLD_KEYS, (threshold, minutes, count), strict=True))
         if self._run("observe", threshold, minutes * 60, count) is None:

@@ -31,7 +31,8 @@ Examples:
 
 \b
 Files: -o DIR writes DIR/<Entity>.<format>; -o FILE takes one entity and infers the format from its
-extension; -o - writes csv/json/ndjson to stdout. Output appears under its name only when complete
+extension (another extension is an error: end a directory's name with /); -o - writes csv/json/ndjson
+to stdout. Output appears under its name only when complete
 (while running: <file>.partial). Checkpoints and watermarks live in <output dir>/.py-autotask/.
 Parquet and xlsx are written as pages arrive (a journal beside them makes --resume exact).
 --since/--until filter on the entity's last-modified field (lastModifiedDateTime, lastActivityDate …,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -174,7 +175,13 @@ def output_paths(entities: Sequence[str], output: str | None, fmt: str | None) -
         return fmt, {entities[0]: None}
     target = Path(output) if output else Path(".")
     suffix_format = _format_of(target)
-    if suffix_format and not target.is_dir():
+    named_a_directory = (output or "").endswith(("/", os.sep)) or target.is_dir()
+    if target.suffix and not suffix_format and not named_a_directory:
+        # `-o tickets.xml` is a typo or a format we do not write, not a directory to create.
+        known = ", ".join(f".{s}" for s in (*FORMATS, *_ALIASES))
+        raise ValueError(f"cannot tell the format of {output} from its extension {target.suffix} ({known}); "
+                         f"for a directory, end the name with /")
+    if suffix_format and not named_a_directory:
         if len(entities) != 1:
             raise ValueError(f"{target} is a file name but {len(entities)} entities were asked for; use -o DIR")
         if fmt and fmt != suffix_format:
@@ -184,10 +191,12 @@ def output_paths(entities: Sequence[str], output: str | None, fmt: str | None) -
     return fmt, {name: target / f"{name}.{fmt}" for name in entities}
 
 
+_ALIASES = {"jsonl": "ndjson", "xls": "xlsx", "pq": "parquet"}
+
+
 def _format_of(path: Path) -> str | None:
     suffix = path.suffix.lower().lstrip(".")
-    aliases = {"jsonl": "ndjson", "xls": "xlsx", "pq": "parquet"}
-    suffix = aliases.get(suffix, suffix)
+    suffix = _ALIASES.get(suffix, suffix)
     return suffix if suffix in FORMATS else None
 
 

@@ -40,10 +40,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if missing:
         print(f"py-autotask: the command line needs {' and '.join(missing)}: {INSTALL_HINT}", file=sys.stderr)
         sys.exit(1)
+    from ._common import flush_stdout
     from .app import cli
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
     # click's standalone mode prints usage errors (exit 2); every other failure, Ctrl-C included, is
     # reported by the app itself (`LazyGroup.invoke`) with the table's exit code.
-    cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="py-autotask")
+    try:
+        cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="py-autotask")
+    finally:
+        # Output still buffered when the command ended: its reader may be gone (`query … | head`).
+        flush_stdout()

@@ -59,8 +59,10 @@ __all__ = [
     "describe_error",
     "exit_code_for",
     "fail",
+    "flush_stdout",
     "pass_app",
     "report_failure",
+    "silence_stdout",
     "stderr_console",
     "stdout_console",
 ]
@@ -282,14 +284,35 @@ def report_failure(exc: BaseException, verbose: int) -> int:
     elif isinstance(exc, click.ClickException):  # usage errors: click's own message and code 2
         exc.show()
     elif isinstance(exc, BrokenPipeError):
-        # The reader of stdout went away (`… | head`): stop quietly, and keep Python from complaining
-        # about the unflushed stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return ExitCode.ERROR
+        # The reader of stdout went away (`… | head`): it has all it wanted, so this is a success, and a
+        # quiet one (`cat` ends the same way, by SIGPIPE, which Python ignores).
+        silence_stdout()
+        return ExitCode.OK
     else:  # the last line of defence for anything else: one clear line instead of a bare traceback
         _print_failure(exc, verbose, unexpected=not isinstance(exc, (AutotaskError, OSError)))
     return exit_code_for(exc)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone, so the flush at exit cannot fail again.
+
+    The recipe of https://docs.python.org/3/library/signal.html#note-on-sigpipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def flush_stdout() -> None:
+    """Flush stdout before exiting; a reader that has gone (`… | head`) is no failure (see silence_stdout)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except (OSError, ValueError):  # stdout closed or detached: nothing left to flush
+        pass
 
 
 def _print_failure(exc: BaseException, verbose: int, *, unexpected: bool = False) -> None:

@@ -102,6 +102,9 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:
         raise Interrupted("continue with --resume" if output != "-" else "") from None
+    gone = next((e.exception for e in summary.failed if isinstance(e.exception, BrokenPipeError)), None)
+    if output == "-" and gone is not None:
+        raise gone  # the reader of stdout went away (`-o - | head`): a quiet end, as `cat` has (report_failure)
     if not quiet:
         render_summary(summary, console)
         for warning in summary.warnings:

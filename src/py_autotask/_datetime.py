@@ -18,12 +18,13 @@ neither `Z` nor fractions other than 3 or 6 digits, so the input is normalised t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 __all__ = [
     "UTC",
     "format_datetime",
     "iso_utc",
+    "in_zone",
     "parse_date_or_datetime",
     "parse_datetime",
     "to_epoch_ms",
@@ -102,6 +103,27 @@ def parse_date_or_datetime(value: str) -> datetime:
         except ValueError:
             raise ValueError(f"not a date (expected YYYY-MM-DD): {value!r}") from None
     return _parse_general(text)
+
+
+def in_zone(local: datetime, zone: tzinfo) -> datetime:
+    """A naive wall-clock time read in `zone`, aware; ValueError if that wall time never happens there
+    (the hour skipped when clocks go forward) or happens twice (the hour repeated when they go back)."""
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = local.isoformat(timespec="minutes" if not local.second and not local.microsecond else "seconds")
+    name = str(getattr(zone, "key", None) or zone)
+    offsets = " or ".join(_offset_text(moment) for moment in (first, second))
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise ValueError(f"{shown} does not exist in {name} (the clocks skip it when they go forward); "
+                         f"write the UTC offset you mean ({offsets})")
+    raise ValueError(f"{shown} happens twice in {name} (the clocks go back); write the UTC offset you mean "
+                     f"({offsets})")
+
+
+def _offset_text(moment: datetime) -> str:
+    minutes = int((moment.utcoffset() or timedelta()).total_seconds() // 60)
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def format_datetime(value: datetime | date) -> str:

@@ -35,6 +35,7 @@ from ._exceptions import NotFoundError, UnsupportedOperationError
 from ._metadata import MetadataKind, find_field, label_for, picklist_values, value_for
 from ._metadata import metadata_flow as fetch_metadata
 from ._pagination import AsyncPaginator, AsyncQueryPaginator, Paginator, QueryPaginator
+from ._records import check_sendable
 
 if TYPE_CHECKING:
     from ._core.filter_labels import FilterJson, LabelsNeeded
@@ -195,6 +196,8 @@ class EntityBase(Generic[R]):
 
     def _write_flow(self, op: WriteKind, body: dict[str, Any] | None, parent_id: int | None,
                     record_id: int | None, impersonate: int | None) -> Flow:
+        if body is not None:  # refused here, before any request: a value JSON or Autotask cannot carry
+            check_sendable(body, f"the {self.name} {op}")
         route = yield from self._route_flow(op, body, parent_id, record_id, impersonate)
         payload = yield from self._flow(self._call(route, op, body=body, impersonate=impersonate))
         item_id = lookup_key(payload, "itemId") if isinstance(payload, dict) else None

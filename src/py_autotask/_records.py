@@ -9,18 +9,27 @@ field names anyway. Two consequences, handled here:
 - date/time fields stay Autotask strings (`2024-01-31T15:04:05.307`, sometimes with `Z`); parse one with
   `parse_datetime()` or every datetime field of a record with `parse_datetimes(record, entity)`,
   always to aware UTC datetimes.
+
+Outgoing values must be ones JSON and Autotask can carry: `check_sendable()` refuses, before anything
+is sent, integers beyond 64 bits (orjson cannot encode them; Autotask's ids and numbers are at most
+`long`) and NaN/infinity (orjson would silently send them as null, clearing the field).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
 from ._catalog import find_entity
 from ._datetime import format_datetime, parse_datetime
+from ._exceptions import ValidationError
 
-__all__ = ["parse_datetime", "parse_datetimes", "set_udf", "udf", "udfs"]
+__all__ = ["check_sendable", "parse_datetime", "parse_datetimes", "set_udf", "udf", "udfs", "unsendable"]
+
+#: The widest integer Autotask takes (`long`, .NET Int64) and orjson can encode.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _udf_list(record: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -79,3 +88,32 @@ def parse_datetimes(record: Mapping[str, Any], entity: str | Any) -> dict[str, A
         if isinstance(value, str) and value and lowered.get(key.lower()) == "datetime":
             out[key] = parse_datetime(value)
     return out
+
+
+def unsendable(value: Any) -> str | None:
+    """Why a scalar value cannot go out as JSON to Autotask (None when it can)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return f"{value} is beyond the 64-bit integer range Autotask accepts"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number (JSON has no NaN or infinity)"
+    return None
+
+
+def check_sendable(body: Any, what: str = "the record") -> None:
+    """Raise `ValidationError` (a ValueError) naming every value of `body` that cannot be sent."""
+    problems = [f"{path}: {problem}" for path, problem in _unsendable_values(body, "")]
+    if problems:
+        raise ValidationError(f"{what} cannot be sent: {'; '.join(problems)}", problems)
+
+
+def _unsendable_values(value: Any, path: str) -> Any:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unsendable_values(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _unsendable_values(item, f"{path}[{i}]")
+    elif (problem := unsendable(value)) is not None:
+        yield path or "value", problem

@@ -10,6 +10,7 @@ from typing import Any
 
 from .._datetime import format_datetime, parse_date_or_datetime
 from .._exceptions import QuerySyntaxError
+from .._records import unsendable
 from .expr import NO_VALUE, STRING_OPERATORS, Condition, Expr, Field, Group, Literal
 from .grammar import parse_filter
 from .raw import from_raw
@@ -186,6 +187,13 @@ class _Compiler:
 
     def typed(self, cond: Condition, name: str, value: Any, data_type: str | None) -> Any:
         """The JSON value to send for `value` on field `name` of `data_type` (None: unknown type)."""
+        result = self._typed(cond, name, value, data_type)
+        problem = unsendable(result)
+        if problem is not None:  # e.g. id=99999999999999999999: a usage error, not an encoder's TypeError
+            raise self.error(f"{cond.field!r}: {problem}", cond, value.pos if isinstance(value, Literal) else None)
+        return result
+
+    def _typed(self, cond: Condition, name: str, value: Any, data_type: str | None) -> Any:
         if cond.op in STRING_OPERATORS:
             return value.text if isinstance(value, Literal) else value
         labels = None if cond.udf else self.labels.get(name.lower())

@@ -2,12 +2,15 @@
 
 One function per Autotask `dataType`; each returns the wire value or raises `CoercionError` with a
 message fit for a row report. Rules, chosen to refuse anything a human could have meant two ways:
-- integer/long: `42`, `"42"`, `"+42"`, `42.0`, `"42.0"`; not `"4,2"`, `"1e3"`, `True`, or `42.5`.
-- double/decimal: any finite number or numeric string with a `.` decimal point; no thousands separators.
+- integer/long: `42`, `"42"`, `"+42"`, `42.0`, `"42.0"`; not `"4,2"`, `"1e3"`, `True`, or `42.5`; within
+  64 bits (Autotask's `long`; orjson could not even encode more).
+- double/decimal: any finite number or numeric string with a `.` decimal point; no thousands separators;
+  whole numbers within 64 bits.
 - boolean: true/false, yes/no, y/n, t/f, 1/0 (any case), Python bools, the integers 0 and 1.
 - datetime: ISO 8601 dates (midnight) and date-times, `datetime`/`date` objects. A value without an
   offset is taken as UTC (Autotask's wire convention) unless the job names another time zone for
-  naive values; the wire form is `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+  naive values; there, a wall time the clocks skip or repeat (daylight saving) is refused, since it
+  names no instant or two. The wire form is `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
 - string: kept as given (numbers are written without a spurious `.0`); length is checked elsewhere.
 UDF values travel as strings, so `to_udf_wire` renders the coerced value back into text.
 """
@@ -18,7 +21,8 @@ import math
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from .._datetime import UTC, format_datetime, parse_date_or_datetime, parse_datetime
+from .._datetime import UTC, format_datetime, in_zone, parse_date_or_datetime, parse_datetime
+from .._records import unsendable
 
 __all__ = ["CoercionError", "coerce", "comparable", "to_udf_wire"]
 
@@ -49,17 +53,24 @@ def _integer(value: Any) -> int:
     if isinstance(value, bool):
         raise CoercionError(f"expected a whole number, got {value!r}")
     if isinstance(value, int):
-        return value
+        return _in_range(value)
     if isinstance(value, float):
         if value.is_integer():
-            return int(value)
+            return _in_range(int(value))
         raise CoercionError(f"expected a whole number, got {value!r}")
     text = str(value).strip()
     head, dot, tail = text.partition(".")
     body = head[1:] if head[:1] in "+-" else head
     if body.isdigit() and body.isascii() and (not dot or set(tail) <= {"0"}):
-        return int(head)
+        return _in_range(int(head))
     raise CoercionError(f"expected a whole number, got {value!r}")
+
+
+def _in_range(number: int) -> int:
+    problem = unsendable(number)
+    if problem is not None:
+        raise CoercionError(problem)
+    return number
 
 
 def _number(value: Any) -> float | int:
@@ -76,7 +87,7 @@ def _number(value: Any) -> float | int:
         number = float(text) if "." in text else int(text)
     if isinstance(number, float) and not math.isfinite(number):
         raise CoercionError(f"expected a finite number, got {value!r}")
-    return number
+    return _in_range(number) if isinstance(number, int) else number
 
 
 def _boolean(value: Any) -> bool:
@@ -106,7 +117,10 @@ def _datetime(value: Any, naive_tz: tzinfo | None) -> str:
         if naive_tz is not None and not _has_offset(text):
             moment = moment.replace(tzinfo=None)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=naive_tz or UTC)
+        try:
+            moment = in_zone(moment, naive_tz) if naive_tz is not None else moment.replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise CoercionError(str(exc)) from None
     return format_datetime(moment)
 
 

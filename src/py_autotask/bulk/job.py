@@ -13,13 +13,14 @@ import itertools
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from .._catalog import find_entity
-from .._exceptions import ConfigurationError, UnsupportedOperationError
+from .._exceptions import ConfigurationError, UnsupportedOperationError, ValidationError
+from .._records import check_sendable
 from .flows import Done, JobContext, create_flow, delete_flow, update_flow, upsert_flow
 from .journal import Journal, JournalEntry, row_hash
 from .matching import Flow, Op, ReferenceCache, check_references, lookup_keys
@@ -234,7 +235,7 @@ class JobCore:
                                   not row.valid else RowResult(row.number, "skipped", row.record_id,
                                                                (self.refusal,)), journal=False)
                 continue
-            entry = chunk.entries.get(row.number)
+            entry = self._never_left(chunk.entries.get(row.number))
             new_hash = chunk.hashes[row.number]
             if entry is not None and entry.row_hash != new_hash and (entry.state == "sent" or
                                                                    self._finished(chunk, row)):
@@ -258,6 +259,18 @@ class JobCore:
                 continue
             was_sent = entry is not None and entry.state == "sent"
             yield RowTask(row, self._flow(chunk, row, entry if was_sent else None), was_sent)
+
+    def _never_left(self, entry: JournalEntry | None) -> JournalEntry | None:
+        """A `sent` entry whose body could not even be encoded (a journal of an earlier version, which
+        validated less) never reached Autotask: it is pending again, so a resume can finish the row."""
+        if entry is None or entry.state != "sent" or entry.payload is None:
+            return entry
+        try:
+            check_sendable(entry.payload)
+        except ValidationError:
+            self.journal.mark_pending(entry.row_number)
+            return replace(entry, state="pending", payload=None)
+        return entry
 
     def _flow(self, chunk: Chunk, row: PreparedRow, sent: JournalEntry | None) -> Flow:
         existing = chunk.existing.get(row.number)
@@ -301,7 +314,8 @@ class JobCore:
 
     def crashed(self, task: RowTask, exc: Exception) -> RowResult:
         """A row whose flow ended in an error it could not judge; `sent` if a write may have left."""
-        state = "sent" if task.wrote or task.was_sent else "done"
+        # A ValidationError is the client refusing the body before any request left.
+        state = "sent" if task.was_sent or (task.wrote and not isinstance(exc, ValidationError)) else "done"
         return self.record(RowResult(task.row.number, "failed", None, (f"{type(exc).__name__}: {exc}",)), state=state)
 
     def skipped(self, row: InputRow | PreparedRow, reason: str) -> RowResult:

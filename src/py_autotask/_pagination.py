@@ -10,7 +10,8 @@ through their client's `drive` (the `SyncFlowClient` / `AsyncFlowClient` protoco
     async for ticket in aclient.tickets.query(...):               # the same, asynchronously
     first = await aclient.tickets.query(...)                      # just the first page
 
-Nothing is sent until iteration starts; iterating again runs the query again.
+Nothing is sent until iteration starts; iterating again runs the query again. `.to_arrow()`,
+`.to_pandas()` and `.to_polars()` load `py_autotask.tables` when first called: a plain query needs none of it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any, Generic, TypeVar
 from ._core.drive import AsyncFlowClient, Flow, SyncFlowClient
 from ._core.flow import request_flow
 from ._core.paging import Page, Pager
-from .tables.frames import AsyncTableMethods, TableMethods
 
 __all__ = ["AsyncPaginator", "AsyncQueryPaginator", "Page", "Paginator", "QueryPaginator"]
 
@@ -124,7 +124,7 @@ class AsyncPaginator(_PaginatorBase[R]):
         return records
 
 
-class QueryPaginator(TableMethods, Paginator[R]):
+class QueryPaginator(Paginator[R]):
     """A query's records; `.to_arrow()`, `.to_pandas()`, `.to_polars()` give them as one typed table
     (`py_autotask.tables`)."""
 
@@ -133,11 +133,65 @@ class QueryPaginator(TableMethods, Paginator[R]):
         super().__init__(client, pager_flow, description)
         self._table_entity, self._table_fields = entity, fields
 
+    def to_arrow(self, *, labels: bool = False) -> Any:
+        """Every record as one typed `pyarrow.Table` (`pip install 'py-autotask[parquet]'`).
 
-class AsyncQueryPaginator(AsyncTableMethods, AsyncPaginator[R]):
+        Columns and types come from the tenant's field metadata; `labels=True` adds a `<field>_label`
+        column after each picklist field.
+        """
+        from .tables import frames
+
+        return frames.query_to_arrow(self._client, self._table_entity, self.iter_pages,
+                                     fields=self._table_fields, labels=labels)
+
+    def to_pandas(self, *, labels: bool = False) -> Any:
+        """Every record as a pandas DataFrame (`pip install 'py-autotask[pandas]'`)."""
+        from .tables import frames
+
+        frames.check_extra("pandas", "pandas", "to_pandas()")
+        return frames.arrow_to_pandas(frames.query_to_arrow(
+            self._client, self._table_entity, self.iter_pages, fields=self._table_fields, labels=labels,
+            extra="pandas", purpose="to_pandas()"))
+
+    def to_polars(self, *, labels: bool = False) -> Any:
+        """Every record as a polars DataFrame (`pip install 'py-autotask[polars]'`)."""
+        from .tables import frames
+
+        frames.check_extra("polars", "polars", "to_polars()")
+        return frames.arrow_to_polars(frames.query_to_arrow(
+            self._client, self._table_entity, self.iter_pages, fields=self._table_fields, labels=labels,
+            extra="polars", purpose="to_polars()"))
+
+
+class AsyncQueryPaginator(AsyncPaginator[R]):
     """A query's records (async); `await ….to_arrow()`, `.to_pandas()`, `.to_polars()` as for `QueryPaginator`."""
 
     def __init__(self, client: AsyncFlowClient, pager_flow: Callable[[], Flow], description: str, *,
                  entity: str, fields: Sequence[str] | None = None) -> None:
         super().__init__(client, pager_flow, description)
         self._table_entity, self._table_fields = entity, fields
+
+    async def to_arrow(self, *, labels: bool = False) -> Any:
+        """Every record as one typed `pyarrow.Table` (`pip install 'py-autotask[parquet]'`)."""
+        from .tables import frames
+
+        return await frames.aquery_to_arrow(self._client, self._table_entity, self.iter_pages,
+                                            fields=self._table_fields, labels=labels)
+
+    async def to_pandas(self, *, labels: bool = False) -> Any:
+        """Every record as a pandas DataFrame (`pip install 'py-autotask[pandas]'`)."""
+        from .tables import frames
+
+        frames.check_extra("pandas", "pandas", "to_pandas()")
+        return frames.arrow_to_pandas(await frames.aquery_to_arrow(
+            self._client, self._table_entity, self.iter_pages, fields=self._table_fields, labels=labels,
+            extra="pandas", purpose="to_pandas()"))
+
+    async def to_polars(self, *, labels: bool = False) -> Any:
+        """Every record as a polars DataFrame (`pip install 'py-autotask[polars]'`)."""
+        from .tables import frames
+
+        frames.check_extra("polars", "polars", "to_polars()")
+        return frames.arrow_to_polars(await frames.aquery_to_arrow(
+            self._client, self._table_entity, self.iter_pages, fields=self._table_fields, labels=labels,
+            extra="polars", purpose="to_polars()"))

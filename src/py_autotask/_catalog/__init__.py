@@ -9,7 +9,6 @@ real swagger in `spec/`; this module only reads them. Lookups accept the entity 
 from __future__ import annotations
 
 import functools
-import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,10 +27,10 @@ OPERATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def _read_json(name: str) -> Any:
     # The package loader's data, so this works from a wheel or a zip, not only from a source checkout.
-    data = pkgutil.get_data(__name__, name)
-    if data is None:
-        raise FileNotFoundError(f"{name} is missing from {__name__}")
-    return orjson.loads(data)
+    # importlib.resources rather than pkgutil: httpx's client loads it anyway (certifi), pkgutil it does not.
+    from importlib import resources
+
+    return orjson.loads(resources.files(__name__).joinpath(name).read_bytes())
 
 
 @functools.cache

@@ -12,6 +12,9 @@ Shared limits are keyed by tenant (the database id `ci` that zoneInformation ret
 `base_url` and no detection, by API user instead), by integration code (hashed) and by endpoint. In one
 process, every client of one API user on one Redis uses one `SharedEndpointLimiter`, so a sync and an
 async client share its local gate and its fallback during an outage too.
+
+The Redis side (`redis_link`, `shared_slots`, `shared_budget`: asyncio, a thread pool) is imported
+only when a client asks for shared limits, so `import py_autotask` with local limits stays light.
 """
 
 from __future__ import annotations
@@ -19,16 +22,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .._exceptions import ConfigurationError
-from ..cache.base import redact_url
 from .budget import ThresholdBudget
 from .concurrency import EndpointLimiter
-from .redis_link import close_link, link_for
-from .shared_budget import SharedBudget
-from .shared_slots import SharedEndpointLimiter, scope_key
+
+if TYPE_CHECKING:
+    from .shared_slots import SharedEndpointLimiter
 
 __all__ = ["LIMITS_ENV", "Limits", "TenantScope", "forget_redis", "resolve_limits"]
 
@@ -36,6 +40,7 @@ __all__ = ["LIMITS_ENV", "Limits", "TenantScope", "forget_redis", "resolve_limit
 LIMITS_ENV = "AUTOTASK_LIMITS"
 _REDIS_URL_ENV = "AUTOTASK_REDIS_URL"
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_LINKS_MODULE = __package__ + ".redis_link"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +56,9 @@ class Limits:
     @property
     def shared(self) -> bool:
         """True when these limits live in Redis."""
+        from .shared_budget import SharedBudget
+        from .shared_slots import SharedEndpointLimiter
+
         return isinstance(self.limiter, SharedEndpointLimiter) or isinstance(self.budget, SharedBudget)
 
 
@@ -86,6 +94,8 @@ class TenantScope:
         return f"ci{self._ci}" if self._ci is not None else self._user
 
     def __call__(self) -> str:
+        from .shared_slots import scope_key
+
         return scope_key(self.tenant, self._integration_code)
 
 
@@ -113,6 +123,10 @@ def resolve_limits(
             ThresholdBudget() if budget is None or budget is True else None
         )
         return Limits(EndpointLimiter(concurrency_limit) if concurrency_limit else None, local_budget)
+    from .redis_link import link_for
+    from .shared_budget import SharedBudget
+    from .shared_slots import SharedEndpointLimiter
+
     link = link_for(url)
     with _LOCK:
         scope = _SCOPES.get((url, username, integration_code))
@@ -141,21 +155,30 @@ def forget_redis(url: str) -> None:
             del _SHARED[shared]
         for scope in [k for k in _SCOPES if k[0] == url]:
             del _SCOPES[scope]
-    close_link(url)
+    if _LINKS_MODULE in sys.modules:  # no link was ever opened otherwise
+        from .redis_link import close_link
+
+        close_link(url)
 
 
 def _redis_url(limits: str | None, env: Mapping[str, str]) -> str | None:
     """The Redis URL to share limits through, or None for local limits."""
     choice = (limits if limits is not None else env.get(LIMITS_ENV, "")).strip()
-    shown = redact_url(choice)
-    where = f"limits={shown!r}" if limits is not None else f"{LIMITS_ENV}={shown!r}"
     if choice.lower() == "local":
         return None
     if choice.lower() in ("", "redis"):
         url = env.get(_REDIS_URL_ENV, "").strip()
         if not url and choice:
-            raise ConfigurationError(f"{where} asks for shared limits but {_REDIS_URL_ENV} is not set")
+            raise ConfigurationError(f"{_where(limits, choice)} asks for shared limits but {_REDIS_URL_ENV} is not set")
         return url or None
     if choice.lower().startswith(_REDIS_SCHEMES):
         return choice
-    raise ConfigurationError(f"{where}: use 'local', 'redis' or a redis://, rediss:// or unix:// URL")
+    raise ConfigurationError(f"{_where(limits, choice)}: use 'local', 'redis' or a redis://, rediss:// or unix:// URL")
+
+
+def _where(limits: str | None, choice: str) -> str:
+    """Which setting chose `choice`, its password redacted (for error messages only)."""
+    from ..cache.base import redact_url
+
+    shown = redact_url(choice)
+    return f"limits={shown!r}" if limits is not None else f"{LIMITS_ENV}={shown!r}"

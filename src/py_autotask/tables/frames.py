@@ -10,6 +10,8 @@ first page (cached by the client). pandas gets nullable integer and boolean colu
 with gaps stays integers) and `datetime64[ms, UTC]` timestamps; polars gets its native types.
 
 The async versions convert each page on the event loop (a page of 500 records takes a few ms).
+The paginators' methods (`py_autotask._pagination`) import this module when first called, so a
+client that never asks for a table never loads it.
 """
 
 from __future__ import annotations
@@ -70,67 +72,3 @@ def check_extra(module: str, extra: str, purpose: str) -> None:
     """Raise the install hint before any request when `module` is missing."""
     require(module, extra, purpose)
     _pyarrow(purpose, extra)
-
-
-class TableMethods:
-    """`.to_arrow()`, `.to_pandas()`, `.to_polars()` for a sync query paginator.
-
-    The paginator sets `_table_entity` (the entity name) and `_table_fields` (its `fields=`, or None)
-    and has `_client` and `iter_pages()`.
-    """
-
-    _client: Any
-    _table_entity: str
-    _table_fields: Sequence[str] | None
-    iter_pages: Any  # the paginator's
-
-    def to_arrow(self, *, labels: bool = False) -> Any:
-        """Every record as one typed `pyarrow.Table` (`pip install 'py-autotask[parquet]'`).
-
-        Columns and types come from the tenant's field metadata; `labels=True` adds a `<field>_label`
-        column after each picklist field.
-        """
-        return query_to_arrow(self._client, self._table_entity, self.iter_pages, fields=self._table_fields,
-                              labels=labels)
-
-    def to_pandas(self, *, labels: bool = False) -> Any:
-        """Every record as a pandas DataFrame (`pip install 'py-autotask[pandas]'`)."""
-        check_extra("pandas", "pandas", "to_pandas()")
-        return arrow_to_pandas(query_to_arrow(self._client, self._table_entity, self.iter_pages,
-                                              fields=self._table_fields, labels=labels, extra="pandas",
-                                              purpose="to_pandas()"))
-
-    def to_polars(self, *, labels: bool = False) -> Any:
-        """Every record as a polars DataFrame (`pip install 'py-autotask[polars]'`)."""
-        check_extra("polars", "polars", "to_polars()")
-        return arrow_to_polars(query_to_arrow(self._client, self._table_entity, self.iter_pages,
-                                              fields=self._table_fields, labels=labels, extra="polars",
-                                              purpose="to_polars()"))
-
-
-class AsyncTableMethods:
-    """`await ….to_arrow()`, `.to_pandas()`, `.to_polars()` for an async query paginator."""
-
-    _client: Any
-    _table_entity: str
-    _table_fields: Sequence[str] | None
-    iter_pages: Any  # the paginator's
-
-    async def to_arrow(self, *, labels: bool = False) -> Any:
-        """Every record as one typed `pyarrow.Table` (`pip install 'py-autotask[parquet]'`)."""
-        return await aquery_to_arrow(self._client, self._table_entity, self.iter_pages,
-                                     fields=self._table_fields, labels=labels)
-
-    async def to_pandas(self, *, labels: bool = False) -> Any:
-        """Every record as a pandas DataFrame (`pip install 'py-autotask[pandas]'`)."""
-        check_extra("pandas", "pandas", "to_pandas()")
-        return arrow_to_pandas(await aquery_to_arrow(self._client, self._table_entity, self.iter_pages,
-                                                     fields=self._table_fields, labels=labels, extra="pandas",
-                                                     purpose="to_pandas()"))
-
-    async def to_polars(self, *, labels: bool = False) -> Any:
-        """Every record as a polars DataFrame (`pip install 'py-autotask[polars]'`)."""
-        check_extra("polars", "polars", "to_polars()")
-        return arrow_to_polars(await aquery_to_arrow(self._client, self._table_entity, self.iter_pages,
-                                                     fields=self._table_fields, labels=labels, extra="polars",
-                                                     purpose="to_polars()"))

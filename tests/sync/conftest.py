@@ -27,7 +27,7 @@ pytest.importorskip("dlt")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
-ENTITIES = ["Tickets", "TicketNotes", "TimeEntries", "Companies", "Contacts", "Projects", "Tasks"]
+ENTITIES = ["Tickets", "TicketNotes", "TimeEntries", "Companies", "Contacts", "Projects", "Tasks", "TaskNotes"]
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/{db}"
 
 
@@ -177,9 +177,11 @@ def _has_udfs(entity: str) -> bool:
 
 
 class Mutator:
-    """Seeded random creates, updates and deletes through the API (deletions of time entries land in
-    Autotask's activity logs only; the tickets and notes the UI deletes, in DeletedTicketLogs and
-    DeletedTicketActivityLogs)."""
+    """Seeded random creates, updates and deletes: deletes through the API (time entries) and as a person
+    deletes in the UI (`sb.control.delete`: tickets, ticket notes, time entries, task notes). Each of these
+    deletions shows only in a deletion log: a ticket in DeletedTicketLogs (its notes and time entries go
+    with it and leave no row of their own), a ticket's note or time entry in DeletedTicketActivityLogs, a
+    task's note or time entry in DeletedTaskActivityLogs."""
 
     def __init__(self, client: AutotaskClient, sandbox: Any, seed: int) -> None:
         self.client, self.sandbox = client, sandbox
@@ -197,10 +199,47 @@ class Mutator:
         actions = [self.create_ticket, self.update_ticket, self.create_note, self.update_note,
                    self.create_time_entry, self.update_time_entry, self.delete_time_entry, self.create_company,
                    self.update_company, self.create_contact, self.update_contact, self.update_project,
-                   self.update_task]
+                   self.update_task, self.create_task_note, *self.ui_deletions()]
         for _ in range(ops):
             self.n += 1
             self.rng.choice(actions)()
+
+    def create_task_note(self) -> None:
+        task = self._pick("Tasks")
+        self.client.entity("TaskNotes").create({"taskID": task, "title": f"Task note {self.n}",
+                                                "description": "Checked.", "noteType": 1, "publish": 1},
+                                               parent_id=task)
+
+    def ui_deletions(self) -> list[Callable[[], None]]:
+        """One of each deletion only a log reveals."""
+        return [self.ui_delete_ticket, self.ui_delete_ticket_note, self.ui_delete_ticket_time_entry,
+                self.ui_delete_task_time_entry, self.ui_delete_task_note]
+
+    def _ui_delete(self, entity: str, record_id: int) -> None:
+        removed = self.sandbox.control.delete(entity, record_id)["deleted"]
+        for name, ids in removed.items():
+            self.deleted.setdefault(name, []).extend(ids)
+
+    def ui_delete_ticket(self) -> None:
+        """A ticket with notes and time entries (they go with it; only its DeletedTicketLogs row remains)."""
+        with_notes = {int(r["ticketID"]) for r in self.client.ticket_notes.query(fields=["ticketID"]).to_list()}
+        with_time = {int(r["ticketID"]) for r in self.client.time_entries.query(
+            [{"op": "exist", "field": "ticketID"}], fields=["ticketID"]).to_list()}
+        self._ui_delete("Tickets", self.rng.choice(sorted(with_notes & with_time)))
+
+    def ui_delete_ticket_note(self) -> None:
+        self._ui_delete("TicketNotes", self._pick("TicketNotes"))
+
+    def ui_delete_ticket_time_entry(self) -> None:
+        self._ui_delete("TimeEntries", self._pick("TimeEntries", [{"op": "exist", "field": "ticketID"}]))
+
+    def ui_delete_task_time_entry(self) -> None:
+        self._ui_delete("TimeEntries", self._pick("TimeEntries", [{"op": "exist", "field": "taskID"}]))
+
+    def ui_delete_task_note(self) -> None:
+        if not self._ids("TaskNotes"):
+            self.create_task_note()  # the seed has none
+        self._ui_delete("TaskNotes", self._pick("TaskNotes"))
 
     def create_ticket(self) -> None:
         template = self.client.tickets.get(self._pick("Tickets"))

@@ -38,10 +38,11 @@ def test_rounds_leave_duckdb_equal_to_the_sandbox(sb: Any, client: AutotaskClien
 
     pipeline = _duckdb_pipeline(tmp_path)
     read = duckdb_reader(tmp_path / "mirror.duckdb")
+    mutator = Mutator(client, sb, seed=3)
+    mutator.create_task_note()  # the seed has none; an entity without records has no cursor yet
     first = sync(client, ENTITIES, pipeline=pipeline)
     assert {e.entity: e.mode for e in first.entities} == dict.fromkeys(ENTITIES, "full")
     assert_mirror_equal(client, read, ENTITIES)
-    mutator = Mutator(client, sb, seed=3)
     for _ in range(3):
         mutator.round(12)
         result = sync(client, ENTITIES, pipeline=pipeline)
@@ -73,6 +74,15 @@ def test_picklist_values_table_joins_labels(sb: Any, client: AutotaskClient, tmp
             entry["label"], entry["isActive"], entry["sortOrder"])
     udf = [r for r in rows if r["entity"] == "Tickets" and r["field"] == "Root Cause"]
     assert udf, "UDF picklists are in the table too"
+
+
+def test_an_entity_without_records_gets_an_empty_table(sb: Any, client: AutotaskClient, tmp_path: Path) -> None:
+    from py_autotask.sync import sync
+
+    assert client.entity("TaskNotes").count() == 0  # the seed has none
+    sync(client, ["TaskNotes"], pipeline=_duckdb_pipeline(tmp_path))
+    assert duckdb_reader(tmp_path / "mirror.duckdb")(snake("TaskNotes")) == []
+    assert_mirror_equal(client, duckdb_reader(tmp_path / "mirror.duckdb"), ["TaskNotes"])
 
 
 def test_unlogged_deletions_need_full_and_the_guard_refuses_mass_deletes(sb: Any, client: AutotaskClient,

@@ -290,6 +290,9 @@ def _entity_rows(ctx: SyncContext, plan: EntityPlan) -> Iterator[pa.Table]:
                 finished = True
                 return
         yield from _hand_over(work, held)
+        if run["mode"] != "incremental" and run["empty_at_start"] and not stats.fetched:
+            # An entity with no records still gets its table (empty): a query of the mirror must not fail.
+            yield work.schema.arrow.empty_table()
         if run["vanish"]:
             yield from _delete_vanished(ctx, plan, work, reader)
         _advance_cursor(plan, work, state)

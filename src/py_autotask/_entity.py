@@ -14,9 +14,9 @@ Choices where Autotask leaves room:
 - Writes of child entities go to the parent route automatically; when neither `parent_id=` nor the
   payload's foreign key names the parent (e.g. `delete(note_id)`), one GET of the record finds it.
 - `impersonate=` on any call sends `ImpersonationResourceId` for that call only.
-- A string filter may name picklist entries by label (`status=Complete`, `priority in (High, Critical)`):
-  a word an integer picklist cannot take is looked up in the field metadata (one cached read, made only
-  then; numbers keep meaning values). Inactive entries' labels resolve too, so old records stay
+- A filter may name picklist entries by label (`status=Complete`, `priority in (High, Critical)`,
+  `F.status == "Complete"`): a word an integer picklist cannot take, or a str in an F expression, is
+  looked up in the field metadata (one cached read, made only then; numbers keep meaning values). Inactive entries' labels resolve too, so old records stay
   reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
   `_core/filter_labels.py`).
 """

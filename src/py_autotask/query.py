@@ -56,6 +56,9 @@ integer, `1.5` → number, `2026-01-01…` → UTC datetime, anything else → t
 always text. The string operators (`~`, `^=`, `$=`) always send text. UDF values are typed by look.
 With `picklists` (field → {label: value}, from the entity's field metadata), a value that is not
 valid for the field is looked up as a picklist label, case-insensitively: `status="In Progress"`.
+In `F` expressions and raw JSON, Python's types decide instead: on a number field an int is a value
+and a str is a label (`F.status == "Complete"`, `F.priority.in_(["High", 4])`; `"5"` means the label
+"5", never the value 5). Entity methods (`client.tickets.query(...)`) pass the picklists themselves.
 
 Errors raise `QuerySyntaxError` with `.text` and `.position` (0-based column) and a caret under the
 offending spot.

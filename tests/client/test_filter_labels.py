@@ -133,3 +133,48 @@ def test_ambiguous_label_names_both_values(api_local: Api, duplicate_complete: d
         lambda c: c.tickets.count(f"status={value_of(api_local, 'status', 'New')}")
     )
     assert api_local(lambda c: c.tickets.count("status=991")) == 0
+
+
+# -- F expressions: a str on a picklist (number) field is a label, an int a value --------------------------------
+
+def queries(api: Api) -> list[str]:
+    return [a for a in actions(api) if a.startswith(("query", "count"))]
+
+
+def test_f_expressions_take_labels_like_string_filters(api: Api) -> None:
+    from py_autotask import F
+
+    complete, new = value_of(api, "status", "Complete"), value_of(api, "status", "New")
+    assert api(lambda c: c.tickets.count(F.status == "Complete")) == api(
+        lambda c: c.tickets.count("status=Complete")) == api(lambda c: c.tickets.count(F.status == complete)) > 0
+    rows = api.list(lambda c: c.tickets.query(F.status.in_(["new", complete]) & (F.priority != "High"),
+                                              fields=["id", "status"]))
+    assert rows and {r["status"] for r in rows} == {new, complete}
+    assert api(lambda c: c.tickets.build_filter(F.status.not_in(["Complete", 1]))) == [
+        {"op": "notIn", "field": "status", "value": [complete, 1]}]
+    # raw filter JSON is Python values too
+    assert api(lambda c: c.tickets.build_filter({"op": "eq", "field": "status", "value": "Complete"})) == [
+        {"op": "eq", "field": "status", "value": complete}]
+
+
+def test_f_expression_unknown_label_names_close_ones_before_any_query(api_local: Api) -> None:
+    from py_autotask import F
+
+    with pytest.raises(QuerySyntaxError, match="did you mean Complete") as caught:
+        api_local.list(lambda c: c.tickets.query(F.status == "Completed"))
+    assert "not a picklist label" in str(caught.value)
+    with pytest.raises(QuerySyntaxError, match="'5' is not a picklist label"):  # a str is a label, 5 a value
+        api_local(lambda c: c.tickets.count(F.status == "5"))
+    with pytest.raises(QuerySyntaxError, match="not an integer"):  # not a picklist at all
+        api_local(lambda c: c.tickets.count(F.id == "abc"))
+    assert queries(api_local) == []
+
+
+def test_f_expression_ambiguous_label_names_both_values(api_local: Api, duplicate_complete: dict[str, Any]) -> None:
+    from py_autotask import F
+
+    complete = value_of(api_local, "status", "Complete")
+    with pytest.raises(QuerySyntaxError, match="ambiguous") as caught:
+        api_local.list(lambda c: c.tickets.query((F.priority == "High") & F.status.in_(["New", "Complete"])))
+    assert f"{complete} ('Complete')" in str(caught.value) and "991 ('complete', inactive)" in str(caught.value)
+    assert queries(api_local) == []

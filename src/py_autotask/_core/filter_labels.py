@@ -3,7 +3,9 @@
 Users know picklist entries by label, Autotask filters want the per-tenant value. The labels live in the
 entity's field metadata, which costs a request (then cached), so it is read only when a string filter
 holds a word the field's data type cannot take (`Complete` on an integer field). Numbers keep meaning
-values (`status=5`): a filter that needs no label never reads metadata.
+values (`status=5`): a filter that needs no label never reads metadata. In F expressions (and raw filter
+JSON) Python's types decide: an int is a value, a str on a number field is a label (`F.status ==
+"Complete"`, `F.priority.in_(["High", 4])`), even one that reads as a number (`"5"` is the label "5").
 
 Labels of inactive entries resolve too (filters often read old records). A label shared by two values
 is refused rather than guessed; a word that is no label raises the query language's error, which lists
@@ -72,6 +74,8 @@ def label_words(filter: Any, types: Mapping[str, str]) -> dict[str, tuple[Word, 
         for member in members:
             if isinstance(member, Literal) and not _fits(member, name, types[name].lower()):
                 found.setdefault(name, []).append(Word(member, cond.source))
+            elif isinstance(member, str):  # an F expression's str on a number field: always a label
+                found.setdefault(name, []).append(Word(Literal("string", member), None))
     return {name: tuple(words) for name, words in found.items()}
 
 

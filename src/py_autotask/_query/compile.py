@@ -25,6 +25,7 @@ ALL_RECORDS: tuple[dict[str, Any], ...] = ({"op": "gte", "field": "id", "value":
 _INTEGER_TYPES = frozenset({"integer", "long", "short", "int", "byte"})
 _NUMBER_TYPES = frozenset({"double", "decimal", "float", "single"})
 _DATETIME_TYPES = frozenset({"datetime", "date"})
+_NUMERIC = _INTEGER_TYPES | _NUMBER_TYPES  # picklist values are numbers: only these fields take labels
 
 
 def snake_to_camel(name: str) -> str:
@@ -208,18 +209,25 @@ class _Compiler:
                 if _fits_literal(value, data_type):
                     return _type_literal(value, data_type)
                 return self.label_value(value, labels, data_type)
+            if labels is not None and isinstance(value, str) and data_type in _NUMERIC:
+                return self.label_value(Literal("string", value), labels, data_type, python=True)
             return _type_python(value, data_type)
         except ValueError as exc:
             pos = value.pos if isinstance(value, Literal) else None
             raise self.error(f"{cond.field!r}: {exc}", cond, pos) from None
 
-    def label_value(self, lit: Literal, labels: dict[str, tuple[str, Any]], data_type: str | None) -> Any:
-        """A picklist label written in place of its value."""
+    def label_value(self, lit: Literal, labels: dict[str, tuple[str, Any]], data_type: str | None,
+                    *, python: bool = False) -> Any:
+        """A picklist label written in place of its value (`python`: a str of an F expression, always a label)."""
         found = labels.get(lit.text.strip().lower())
         if found is None:
-            known = ", ".join(label for label, _ in list(labels.values())[:15])
-            more = ", …" if len(labels) > 15 else ""
-            raise ValueError(f"{lit.text!r} is neither a value nor a picklist label (labels: {known}{more})")
+            names = [label for label, _ in labels.values()]
+            close = difflib.get_close_matches(lit.text.strip().lower(), list(labels), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(labels[c][0] for c in close)}?" if close else ""
+            known = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
+            what = "not a picklist label (a str means a label; pass an int for a value)" if python else \
+                "neither a value nor a picklist label"
+            raise ValueError(f"{lit.text!r} is {what}{hint} (labels: {known})")
         return _type_literal(Literal("word", str(found[1]), lit.pos), data_type)
 
 

@@ -19,6 +19,9 @@ Choices where Autotask leaves room:
   looked up in the field metadata (one cached read, made only then; numbers keep meaning values). Inactive entries' labels resolve too, so old records stay
   reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
   `_core/filter_labels.py`).
+- Records to write may name picklist entries by label too (`create({"status": "Complete"})`), resolved
+  by the bulk engine's rules (active entries only; dependent picklists by their controlling value); an
+  unknown or ambiguous label raises `ValidationError` before the write (see `_core/write_labels.py`).
 """
 
 from __future__ import annotations
@@ -198,6 +201,10 @@ class EntityBase(Generic[R]):
                     record_id: int | None, impersonate: int | None) -> Flow:
         if body is not None:  # refused here, before any request: a value JSON or Autotask cannot carry
             check_sendable(body, f"the {self.name} {op}")
+            # picklist labels → values next (may read the cached metadata), so a bad label stops the write unsent
+            from ._core.write_labels import payload_flow
+
+            body = yield from payload_flow(self.name, body, lambda: self._metadata_flow("fields"), self.spec.fields)
         route = yield from self._route_flow(op, body, parent_id, record_id, impersonate)
         payload = yield from self._flow(self._call(route, op, body=body, impersonate=impersonate))
         item_id = lookup_key(payload, "itemId") if isinstance(payload, dict) else None

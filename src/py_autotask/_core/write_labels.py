@@ -1,0 +1,127 @@
+"""Picklist labels in records to write (`create({"status": "Complete"})`), decided once for both clients.
+
+A payload may name a picklist entry by its label where Autotask wants the tenant's value. The rules are
+the bulk engine's (`py_autotask.bulk.validate`), so a record means the same written either way:
+- Only str values of number fields are looked at (picklist values are numbers); ints, and every other
+  field, go out as given, and a payload without such a str never reads metadata.
+- Text that is a value of the picklist is that value (`"5"` → 5: an exact value wins over a label that
+  looks like it); otherwise the label is matched case-insensitively among the *active* entries, since
+  Autotask takes no inactive value in a write. So an inactive duplicate of a label is no ambiguity here
+  (filters, which read old records, do count inactive entries, see `filter_labels.py`).
+- Two active entries with one label: a dependent picklist (`subIssueType` under `issueType`) keeps the
+  entries under the payload's controlling value; if that leaves more than one, the write is refused.
+- Unknown labels, inactive-only labels and text on a number field that is no picklist are refused, every
+  problem of the payload in one `ValidationError`, before the write is sent.
+UDF picklists need nothing: a UDF value travels as the list item's text (docs/autotask-facts.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .._exceptions import ValidationError
+from .flow import Flow
+
+__all__ = ["label_keys", "payload_flow", "resolve_labels"]
+
+_INTEGER = frozenset({"integer", "long", "short", "int", "byte"})
+_NUMERIC = _INTEGER | frozenset({"double", "decimal", "float", "single"})
+
+
+def label_keys(body: Mapping[str, Any], types: Mapping[str, str]) -> list[str]:
+    """The payload keys holding a str on a number field (candidates for picklist labels)."""
+    lower = {name.lower(): data_type for name, data_type in types.items()}
+    return [key for key, value in body.items()
+            if isinstance(value, str) and str(lower.get(key.lower(), "")).lower() in _NUMERIC]
+
+
+def resolve_labels(entity: str, body: Mapping[str, Any], keys: Sequence[str],
+                   metadata: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """`body` with the str values of `keys` turned into picklist values; every problem raises at once."""
+    by_name = {str(f.get("name") or "").lower(): f for f in metadata}
+    out = dict(body)
+    problems: list[str] = []
+    for key in keys:
+        field = by_name.get(key.lower())
+        if field is None:
+            continue  # no metadata for it: Autotask will say what it thinks
+        try:
+            out[key] = _resolve(field, str(body[key]), body, by_name)
+        except ValueError as exc:
+            problems.append(f"{field.get('name')}: {exc}")
+    if problems:
+        raise ValidationError(f"{entity}: " + "; ".join(problems), problems)
+    return out
+
+
+def payload_flow(entity: str, body: dict[str, Any], fetch_fields: Callable[[], Flow],
+                 types: Mapping[str, str]) -> Flow:
+    """The payload to send: as is, or with labels resolved from the (cached) field metadata."""
+    keys = label_keys(body, types)
+    if not keys:
+        return body
+    metadata = yield from fetch_fields()
+    return resolve_labels(entity, body, keys, metadata)
+
+
+def _resolve(field: Mapping[str, Any], text: str, body: Mapping[str, Any],
+             by_name: Mapping[str, Mapping[str, Any]]) -> Any:
+    data_type = str(field.get("dataType") or "").lower()
+    if not field.get("isPickList"):
+        number = _number(text.strip(), data_type)
+        if number is None:
+            raise ValueError(f"{text!r} is not a number ({data_type} field)")
+        return text  # numeric text on a plain number field: sent as given, as before
+    entries = list(field.get("picklistValues") or [])
+    wanted = text.strip()
+    exact = [e for e in entries if str(e.get("value")) == wanted]
+    if exact:
+        return _typed(exact[0].get("value"), data_type)
+    same = [e for e in entries if str(e.get("label") or "").strip().casefold() == wanted.casefold()]
+    active = [e for e in same if e.get("isActive", True)]
+    if len(active) > 1:
+        active = _under_parent(field, active, body, by_name)
+    if len(active) > 1:
+        named = " and ".join(f"{e.get('value')} ({e.get('label')!r})" for e in active)
+        raise ValueError(f"the label {text!r} is ambiguous, it names the values {named}; write the value instead")
+    if active:
+        return _typed(active[0].get("value"), data_type)
+    if same:
+        raise ValueError(f"{text!r} is inactive (value {same[0].get('value')}); Autotask takes only active values")
+    labels = [str(e.get("label")) for e in entries if e.get("isActive", True)]
+    close = difflib.get_close_matches(wanted.casefold(), [label.casefold() for label in labels], n=3, cutoff=0.6)
+    by_fold = {label.casefold(): label for label in labels}
+    hint = f"; did you mean {', '.join(by_fold[c] for c in close)}?" if close else ""
+    shown = ", ".join(labels[:15]) + (", …" if len(labels) > 15 else "")
+    raise ValueError(f"{text!r} is neither a value nor a label of this picklist{hint} (labels: {shown})")
+
+
+def _under_parent(field: Mapping[str, Any], entries: list[Mapping[str, Any]], body: Mapping[str, Any],
+                  by_name: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """For a dependent picklist, the entries under the payload's controlling value (all if it is not set)."""
+    parent = str(field.get("picklistParentValueField") or "")
+    chosen = next((v for k, v in body.items() if parent and k.lower() == parent.lower()), None)
+    if chosen is None:
+        return entries
+    if isinstance(chosen, str) and parent.lower() in by_name:  # the controlling field given by label, too
+        try:
+            chosen = _resolve(by_name[parent.lower()], chosen, body, by_name)
+        except ValueError:
+            return entries  # its own problem is reported for its own key
+    under = [e for e in entries if str(e.get("parentValue") or "") == str(chosen)]
+    return under or entries
+
+
+def _number(text: str, data_type: str) -> int | float | None:
+    try:
+        return int(text) if data_type in _INTEGER else float(text)
+    except ValueError:
+        return None
+
+
+def _typed(value: Any, data_type: str) -> Any:
+    """A picklist value (a string on the wire) as the field's type."""
+    number = _number(str(value), data_type)
+    return value if number is None else number

@@ -34,7 +34,7 @@ from ._core.flow import Flow, request_flow
 from ._core.paging import IdKeysetPager, NextUrlPager, Pager
 from ._core.requests import Call, CallKind, get_fits, query_body, resolve_field_names, search_params
 from ._core.routes import EntitySpec, NeedsParent, Route, lookup_key
-from ._exceptions import NotFoundError, UnsupportedOperationError
+from ._exceptions import NotFoundError, QuerySyntaxError, UnsupportedOperationError
 from ._metadata import MetadataKind, find_field, label_for, picklist_values, value_for
 from ._metadata import metadata_flow as fetch_metadata
 from ._pagination import AsyncPaginator, AsyncQueryPaginator, Paginator, QueryPaginator
@@ -127,12 +127,15 @@ class EntityBase(Generic[R]):
         size = page_size
         if limit is not None and limit > 0 and strategy == "next_url":
             size = min(page_size or limit, limit, 500)  # no point fetching 500 rows for limit=10
-        include = resolve_field_names(fields, self.spec.fields) if fields else None
+        include, udf_names = self._include_plan(fields)  # an unknown field name raises now (unless it may be a UDF)
         query_body(None, max_records=size)  # a bad page size raises now, not at the first page
         plan = self._filter_plan(filter)  # so does a bad filter; labels are looked up with the first page
         asked = self.spec.query_route(method)  # and an entity that cannot be queried
 
         def pager_flow() -> Flow:
+            nonlocal include
+            if include is None and udf_names:  # checked against the UDF definitions (cached) before the query
+                include = self._include(udf_names, (yield from self._udfs_read_flow()))
             body = query_body((yield from self._filter_flow(plan)), include_fields=include, max_records=size)
             route = asked
             if method == "GET" and not get_fits(route.path, body):
@@ -147,6 +150,34 @@ class EntityBase(Generic[R]):
             return NextUrlPager(first, limit=limit)
 
         return pager_flow
+
+    def _include_plan(self, fields: Sequence[str] | None) -> tuple[list[str] | None, Sequence[str]]:
+        """IncludeFields for `fields=`, or (None, the names) when they must wait for the UDF definitions."""
+        if not fields:
+            return None, ()
+        from ._query.include import needs_udfs
+
+        if self.spec.has_udfs and needs_udfs(fields, self.spec.fields):
+            known = self._client.runtime.udf_names.get(self.name)
+            if known is not None:
+                try:
+                    return self._include(fields, known), ()
+                except QuerySyntaxError:
+                    pass  # maybe a UDF created since: read the definitions again before refusing
+            return None, list(fields)
+        return self._include(fields, ()), ()
+
+    def _include(self, fields: Sequence[str], udfs: Sequence[str]) -> list[str]:
+        from ._query.include import resolve_fields
+
+        names = resolve_fields(fields, self.spec.fields, udfs, entity=self.name)
+        return resolve_field_names([n.name for n in names], self.spec.fields)
+
+    def _udfs_read_flow(self) -> Flow:
+        """The entity's UDF names from its (cached) metadata, remembered for later `fields=` checks."""
+        names = tuple(str(u.get("name")) for u in (yield from self._metadata_flow("udfs")))
+        self._client.runtime.udf_names[self.name] = names
+        return names
 
     def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Flow]:
         route = self.spec.children_route(parent_id)

@@ -71,6 +71,10 @@ an unknown name raises `QuerySyntaxError` naming close matches. Without it, snak
 sent as lowerCamelCase (`queue_id` → `queueId`; Autotask matches field names case-insensitively).
 UDF names are sent verbatim.
 
+`fields=` (IncludeFields) is checked the same way before any query: standard names in any case or
+snake_case, UDFs as `udf:Name` (or the bare name when no standard field has it); an unknown name raises
+`QuerySyntaxError` with close matches (`resolve_fields` does this, for the command line too).
+
 Limits checked before sending
 -----------------------------
 - Only the 13 Autotask operators can be expressed (an unknown operator is silently ignored by the
@@ -88,21 +92,25 @@ from ._exceptions import QuerySyntaxError
 from ._query.compile import ALL_RECORDS, MAX_OR_CONDITIONS, FieldIndex, build_filter, snake_to_camel, split_in
 from ._query.expr import OPERATORS, Condition, Expr, F, Field, FieldBuilder, Group
 from ._query.grammar import parse_filter
+from ._query.include import UDF_PREFIX, FieldName, resolve_fields
 
 __all__ = [
     "ALL_RECORDS",
     "MAX_OR_CONDITIONS",
     "OPERATORS",
+    "UDF_PREFIX",
     "Condition",
     "Expr",
     "F",
     "Field",
     "FieldBuilder",
     "FieldIndex",
+    "FieldName",
     "Group",
     "QuerySyntaxError",
     "build_filter",
     "parse_filter",
+    "resolve_fields",
     "snake_to_camel",
     "split_in",
 ]

@@ -44,3 +44,32 @@ def test_export_filter_takes_picklist_labels(cli: Run, client: AutotaskClient, t
     rows = [json.loads(line) for line in out_file.read_text().splitlines()]
     assert {row["id"] for row in rows} == expected and expected
     assert {row["status"] for row in rows} == {complete}
+
+
+def test_query_labels_match_export_labels(cli: Run, client: AutotaskClient, tmp_path: Path) -> None:
+    fields = "id,status,companyID,udf:Root Cause,title"
+    code, out, err = cli("query", "Tickets", "priority=High", "--fields", fields, "--labels", "--format", "ndjson")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows and list(rows[0]) == ["id", "status", "status_label", "companyID", "companyID_label",
+                                      "udf:Root Cause", "title"]
+    assert all(r["status_label"] == client.tickets.label("status", r["status"]) for r in rows)
+    names = {c["id"]: c["companyName"] for c in client.companies.query(fields=["companyName"])}
+    assert all(r["companyID_label"] == names.get(r["companyID"]) for r in rows)
+    # the same columns and values as `export --labels` writes
+    code, _, err = cli("export", "Tickets", "--filter", "priority=High", "--fields", fields, "--labels",
+                       "-o", str(tmp_path / "t.ndjson"), "--no-progress", "-q")
+    assert code == 0, err
+    exported = [json.loads(line) for line in (tmp_path / "t.ndjson").read_text().splitlines()]
+    assert sorted(rows, key=lambda r: r["id"]) == sorted(exported, key=lambda r: r["id"])
+
+    code, out, _ = cli("query", "Tickets", "priority=High", "--fields", "id,priority", "--labels", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "id,priority,priority_label"
+    assert all(line.endswith(",High") for line in out.splitlines()[1:])
+
+
+def test_query_fields_are_checked_by_the_library(cli: Run) -> None:
+    code, out, err = cli("query", "Tickets", "--fields", "id,titel", "--format", "csv")
+    assert code == ExitCode.USAGE and out == "" and "Tickets has no field 'titel'; did you mean title?" in err
+    code, out, err = cli("query", "Tickets", "--fields", "id,Root Cause", "--limit", "2", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "id,udf:Root Cause"  # a bare UDF name, as query(fields=) takes it

@@ -178,3 +178,28 @@ def test_f_expression_ambiguous_label_names_both_values(api_local: Api, duplicat
         api_local.list(lambda c: c.tickets.query((F.priority == "High") & F.status.in_(["New", "Complete"])))
     assert f"{complete} ('Complete')" in str(caught.value) and "991 ('complete', inactive)" in str(caught.value)
     assert queries(api_local) == []
+
+
+# -- fields=: names are checked before any query ----------------------------------------------------------------
+
+def test_unknown_field_names_raise_before_any_query(api: Api) -> None:
+    from py_autotask import F
+
+    with pytest.raises(QuerySyntaxError, match=r"Tickets has no field 'titel'; did you mean title\?"):
+        api.list(lambda c: c.tickets.query(F.status == 1, fields=["id", "titel"]))
+    with pytest.raises(QuerySyntaxError, match="has no user-defined field 'Root Caus'.*Root Cause"):
+        api.list(lambda c: c.tickets.query(fields=["udf:Root Caus"]))
+    with pytest.raises(QuerySyntaxError, match="has no field 'companyNmae'; did you mean companyName"):
+        api.first_page(lambda c: c.companies.query(fields=["companyNmae"], limit=1))
+    with pytest.raises(QuerySyntaxError, match="ContractServices has no field 'nmae'"):  # no UDFs: no request
+        api.list(lambda c: c.contract_services.query(fields=["nmae"]))
+    assert queries(api) == [] and "userDefinedFields" in actions(api)  # UDF names: one metadata read
+
+    rows = api.list(lambda c: c.tickets.query(F.status == 1, fields=["TITLE", "due_date_time", "udf:root cause",
+                                                                       "Customer Impact Score"], limit=2))
+    assert len(rows) == 2 and set(rows[0]) >= {"id", "title", "dueDateTime"}
+    assert {u["name"] for u in rows[0]["userDefinedFields"]} >= {"Root Cause", "Customer Impact Score"}
+    reads = actions(api).count("userDefinedFields")
+    for _ in range(3):  # page by page, as exports query: known UDF names need no new read (the cache is off here)
+        api.first_page(lambda c: c.tickets.query(fields=["id", "Root Cause"], limit=1))
+    assert actions(api).count("userDefinedFields") == reads

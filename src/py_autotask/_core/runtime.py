@@ -59,6 +59,9 @@ class Runtime:
     breaker: CircuitBreaker | None
     cache: LayeredCache
     flights: Flights = dataclasses.field(default_factory=Flights)  # zone and metadata fetches in progress
+    # Per entity, the UDF names last read from its metadata: a `fields=` naming only these needs no new
+    # read (an export queries page by page, also with caching off); any other name is checked afresh.
+    udf_names: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(

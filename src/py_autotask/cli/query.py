@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import click
@@ -20,6 +20,7 @@ Examples:
   py-autotask query Tickets "status=1 and priority in (1,2)" --fields id,ticketNumber,title --limit 20
   py-autotask query Companies "companyName~acme" --format ndjson | jq .companyName
   py-autotask query Contacts --format csv > contacts.csv
+  py-autotask query Tickets "status=Complete" --fields id,status,companyID --labels
 
 \b
 On a terminal the default is a table of at most 100 rows and a few columns (id, the name fields,
@@ -34,9 +35,10 @@ the required fields); piped, the default is CSV with every field, streamed page 
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N records.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson"]),
               help="Output format (default: table on a terminal, csv when piped).")
+@click.option("--labels", is_flag=True, help="Add <field>_label beside picklist and reference fields (as export does).")
 @pass_app
 def query(app: AppContext, entity: str, filter_text: str | None, fields: str | None, limit: int | None,
-          fmt: str | None) -> None:
+          fmt: str | None, labels: bool) -> None:
     """Print the ENTITY records that match FILTER (e.g. "status=1 and title~printer")."""
     from .._catalog import find_entity
 
@@ -47,40 +49,72 @@ def query(app: AppContext, entity: str, filter_text: str | None, fields: str | N
     metadata = ent.fields()
     udf_names = [str(u["name"]) for u in ent.udfs()] if find_entity(name).get("hasUdfs") else []
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    columns, include = _columns(metadata, udf_names, chosen, table=fmt == "table")
+    columns, include = _columns(name, metadata, udf_names, chosen, table=fmt == "table")
     if fmt == "table" and limit is None:
         limit = TABLE_ROWS
-    records = ent.query(filter_text or None, fields=include, limit=limit)
+    records: Iterable[dict[str, Any]] = ent.query(filter_text or None, fields=include, limit=limit)
+    warnings: list[str] = []
+    if labels:
+        columns, records = _labelled(app, metadata, columns, records, warnings)
     if fmt == "table":
         _print_table(name, records, columns, limit)
     else:
         _stream(fmt, records, columns, udf_names)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
-def _columns(metadata: Sequence[Mapping[str, Any]], udf_names: Sequence[str], chosen: Sequence[str] | None,
-             *, table: bool) -> tuple[list[Any], list[str] | None]:
+def _labelled(app: AppContext, metadata: Sequence[Mapping[str, Any]], columns: list[Any],
+              records: Iterable[dict[str, Any]], warnings: list[str]) -> tuple[list[Any], Iterator[dict[str, Any]]]:
+    """Export's `--labels`: a `<field>_label` column after each picklist and reference column, filled a page at a time."""
+    from .._catalog import load_catalog
+    from ..export.labels import LabelResolver, ReferenceCache
+    from ..export.writers import Column
+
+    client = app.client()
+
+    def fetch(entity: str, fields: Sequence[str], ids: list[int]) -> list[dict[str, Any]]:
+        flt = [{"op": "in", "field": "id", "value": ids}]  # one request per 500 ids never seen before
+        return client.entity(entity).query(flt, fields=["id", *fields], page_size=500).to_list()
+
+    cache = ReferenceCache(fetch)
+    resolver = LabelResolver(metadata, [c.name for c in columns], load_catalog(), cache)
+    with_labels: list[Any] = []
+    for column in columns:
+        with_labels.append(column)
+        if column.name in resolver.label_of:
+            with_labels.append(Column(resolver.label_of[column.name], "string"))
+
+    def labelled() -> Iterator[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= 500:
+                resolver.apply(batch)
+                yield from batch
+                batch = []
+        resolver.apply(batch)
+        yield from batch
+        warnings.extend(cache.warnings)
+
+    return with_labels, labelled()
+
+
+def _columns(entity: str, metadata: Sequence[Mapping[str, Any]], udf_names: Sequence[str],
+             chosen: Sequence[str] | None, *, table: bool) -> tuple[list[Any], list[str] | None]:
     """The output columns and the IncludeFields to ask for (None: every field)."""
     from ..export.labels import display_fields
     from ..export.writers import Column
+    from ..query import QuerySyntaxError, resolve_fields
 
     types = {str(f["name"]): str(f.get("dataType") or "string") for f in metadata}
-    lower = {n.lower(): n for n in types}
-    udf_lower = {n.lower(): n for n in udf_names}
     if chosen:
-        columns, include = [], []
-        for name in chosen:
-            if name.lower().startswith("udf:") and name[4:].lower() in udf_lower:
-                columns.append(Column("udf:" + udf_lower[name[4:].lower()]))
-                include.append(udf_lower[name[4:].lower()])
-            elif name.lower() in lower:
-                real = lower[name.lower()]
-                columns.append(Column(real, _type(types[real])))
-                include.append(real)
-            else:
-                close = [n for n in types if n.lower().startswith(name.lower()[:3])][:3]
-                hint = f"; did you mean {', '.join(close)}?" if close else ""
-                fail(f"--fields: unknown field {name!r}{hint}", ExitCode.USAGE)
-        return columns, include
+        try:  # the library's own check, so `--fields` and `query(fields=…)` accept and refuse the same names
+            picked = resolve_fields(chosen, types, udf_names, entity=entity)
+        except QuerySyntaxError as exc:
+            fail(f"--fields: {exc}", ExitCode.USAGE)
+        columns = [Column("udf:" + n.name) if n.udf else Column(n.name, _type(types[n.name])) for n in picked]
+        return columns, [n.name for n in picked]
     if not table:
         columns = [Column(n, _type(t)) for n, t in types.items()]
         columns += [Column("udf:" + u) for u in udf_names]

@@ -16,8 +16,8 @@ Choices where Autotask leaves room:
 - `impersonate=` on any call sends `ImpersonationResourceId` for that call only.
 - A filter may name picklist entries by label (`status=Complete`, `priority in (High, Critical)`,
   `F.status == "Complete"`): a word an integer picklist cannot take, or a str in an F expression, is
-  looked up in the field metadata (one cached read, made only then; numbers keep meaning values). Inactive entries' labels resolve too, so old records stay
-  reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
+  looked up in the field metadata (one cached read, made only then; numbers keep meaning values).
+  Inactive entries' labels resolve too, so old records stay reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
   `_core/filter_labels.py`).
 - Records to write may name picklist entries by label too (`create({"status": "Complete"})`), resolved
   by the bulk engine's rules (active entries only; dependent picklists by their controlling value); an

@@ -32,9 +32,18 @@ _NUMERIC = _INTEGER | frozenset({"double", "decimal", "float", "single"})
 
 def label_keys(body: Mapping[str, Any], types: Mapping[str, str]) -> list[str]:
     """The payload keys holding a str on a number field (candidates for picklist labels)."""
-    lower = {name.lower(): data_type for name, data_type in types.items()}
-    return [key for key, value in body.items()
-            if isinstance(value, str) and str(lower.get(key.lower(), "")).lower() in _NUMERIC]
+    keys: list[str] = []
+    lower: dict[str, str] | None = None  # built only for a str under a key not spelt as Autotask does
+    for key, value in body.items():
+        if not isinstance(value, str):
+            continue
+        data_type = types.get(key)
+        if data_type is None:
+            lower = lower if lower is not None else {n.lower(): t for n, t in types.items()}
+            data_type = lower.get(key.lower())
+        if data_type is not None and data_type.lower() in _NUMERIC:
+            keys.append(key)
+    return keys
 
 
 def resolve_labels(entity: str, body: Mapping[str, Any], keys: Sequence[str],

@@ -19,9 +19,10 @@ Choices where Autotask leaves room:
   looked up in the field metadata (one cached read, made only then; numbers keep meaning values).
   Inactive entries' labels resolve too, so old records stay reachable; a label shared by two values raises `QuerySyntaxError` naming both (see
   `_core/filter_labels.py`).
-- Records to write may name picklist entries by label too (`create({"status": "Complete"})`), resolved
-  by the bulk engine's rules (active entries only; dependent picklists by their controlling value); an
-  unknown or ambiguous label raises `ValidationError` before the write (see `_core/write_labels.py`).
+- Records to write may name picklist entries by label too (`create({"status": "Complete"})`, UDF lists
+  in any case), resolved by the bulk engine's rules (active entries only; dependent picklists by their
+  controlling value); an unknown or ambiguous label raises `ValidationError` before the write (see
+  `_core/write_labels.py`).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ class EntityBase(Generic[R]):
         from ._query.include import needs_udfs
 
         if self.spec.has_udfs and needs_udfs(fields, self.spec.fields):
-            known = self._client.runtime.udf_names.get(self.name)
+            known = self._client.runtime.udfs.get(self.name)
             if known is not None:
                 try:
                     return self._include(fields, known), ()
@@ -167,17 +168,17 @@ class EntityBase(Generic[R]):
             return None, list(fields)
         return self._include(fields, ()), ()
 
-    def _include(self, fields: Sequence[str], udfs: Sequence[str]) -> list[str]:
+    def _include(self, fields: Sequence[str], udfs: Sequence[Mapping[str, Any]]) -> list[str]:
         from ._query.include import resolve_fields
 
-        names = resolve_fields(fields, self.spec.fields, udfs, entity=self.name)
+        names = resolve_fields(fields, self.spec.fields, [str(u.get("name")) for u in udfs], entity=self.name)
         return resolve_field_names([n.name for n in names], self.spec.fields)
 
     def _udfs_read_flow(self) -> Flow:
-        """The entity's UDF names from its (cached) metadata, remembered for later `fields=` checks."""
-        names = tuple(str(u.get("name")) for u in (yield from self._metadata_flow("udfs")))
-        self._client.runtime.udf_names[self.name] = names
-        return names
+        """The entity's UDF definitions from its (cached) metadata, remembered for later checks."""
+        udfs = tuple(u for u in (yield from self._metadata_flow("udfs")) if isinstance(u, dict))
+        self._client.runtime.udfs[self.name] = udfs
+        return udfs
 
     def _children_factory(self, parent_id: int, limit: int | None, impersonate: int | None) -> Callable[[], Flow]:
         route = self.spec.children_route(parent_id)
@@ -235,7 +236,9 @@ class EntityBase(Generic[R]):
             # picklist labels → values next (may read the cached metadata), so a bad label stops the write unsent
             from ._core.write_labels import payload_flow
 
-            body = yield from payload_flow(self.name, body, lambda: self._metadata_flow("fields"), self.spec.fields)
+            body = yield from payload_flow(
+                self.name, body, lambda: self._metadata_flow("fields"), self.spec.fields,
+                self._udfs_read_flow if self.spec.has_udfs else None, self._client.runtime.udfs.get(self.name))
         route = yield from self._route_flow(op, body, parent_id, record_id, impersonate)
         payload = yield from self._flow(self._call(route, op, body=body, impersonate=impersonate))
         item_id = lookup_key(payload, "itemId") if isinstance(payload, dict) else None

@@ -122,3 +122,27 @@ def test_dependent_picklist_labels_follow_the_controlling_value(
     with pytest.raises(ValidationError, match="ambiguous"):  # no controlling value: both stand
         api_local(lambda c: c.tickets.update(ticket_id, {"subIssueType": "Other"}))
     assert len(writes(api_local)) == sent
+
+
+def test_udf_picklist_labels_take_the_tenants_spelling(api: Api) -> None:
+    from py_autotask import set_udf, udf
+
+    ticket_id = a_ticket(api)["id"]
+    api(lambda c: c.tickets.update(ticket_id, set_udf({}, "root cause", "hardware failure")))
+    assert udf(api(lambda c: c.tickets.get(ticket_id)), "Root Cause") == "Hardware Failure"
+    sent = len(writes(api))
+    with pytest.raises(ValidationError, match="udf:Root Cause: 'Hardwre Failure' .*did you mean Hardware Failure"):
+        api(lambda c: c.tickets.update(ticket_id, set_udf({"status": "New"}, "Root Cause", "Hardwre Failure")))
+    with pytest.raises(ValidationError, match="'Other' is inactive"):
+        api(lambda c: c.tickets.update(ticket_id, set_udf({}, "Root Cause", "Other")))
+    assert len(writes(api)) == sent
+
+
+def test_writes_carrying_values_read_udf_definitions_once(api_local: Api) -> None:
+    from py_autotask import set_udf
+
+    ticket_id = a_ticket(api_local)["id"]
+    for cause in ("Vendor Issue", "User Error", "Configuration"):  # values as the bulk engine sends them
+        api_local(lambda c, cause=cause: c.tickets.update(ticket_id, set_udf({"priority": 2}, "Root Cause", cause)))
+    udf_reads = [a for a in (str(e["action"]) for e in api_local.sandbox.control.request_log) if a == "userDefinedFields"]
+    assert len(udf_reads) == 1  # the client's cache is off here: the definitions read once are remembered

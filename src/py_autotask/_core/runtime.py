@@ -59,9 +59,10 @@ class Runtime:
     breaker: CircuitBreaker | None
     cache: LayeredCache
     flights: Flights = dataclasses.field(default_factory=Flights)  # zone and metadata fetches in progress
-    # Per entity, the UDF names last read from its metadata: a `fields=` naming only these needs no new
-    # read (an export queries page by page, also with caching off); any other name is checked afresh.
-    udf_names: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # Per entity, the UDF definitions last read: a `fields=` naming only these UDFs, or a write setting only
+    # their active values, needs no new read (exports query page by page, bulk writes row by row, also with
+    # caching off); anything else is checked against a fresh read before it is refused.
+    udfs: dict[str, tuple[dict[str, Any], ...]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(

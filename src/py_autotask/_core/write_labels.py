@@ -12,7 +12,10 @@ the bulk engine's (`py_autotask.bulk.validate`), so a record means the same writ
   entries under the payload's controlling value; if that leaves more than one, the write is refused.
 - Unknown labels, inactive-only labels and text on a number field that is no picklist are refused, every
   problem of the payload in one `ValidationError`, before the write is sent.
-UDF picklists need nothing: a UDF value travels as the list item's text (docs/autotask-facts.md).
+- UDF picklists: a UDF value travels as the list item's text (docs/autotask-facts.md), so a label is
+  matched case-insensitively and sent in the tenant's spelling (`"hardware failure"` → `"Hardware
+  Failure"`); unknown and inactive ones are refused like the others. The UDF definitions are read only
+  when a value is not an active one of the definitions this client read before.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from .._exceptions import ValidationError
 from .flow import Flow
 
-__all__ = ["label_keys", "payload_flow", "resolve_labels"]
+__all__ = ["label_keys", "payload_flow", "resolve_labels", "udfs_settled"]
 
 _INTEGER = frozenset({"integer", "long", "short", "int", "byte"})
 _NUMERIC = _INTEGER | frozenset({"double", "decimal", "float", "single"})
@@ -47,8 +50,10 @@ def label_keys(body: Mapping[str, Any], types: Mapping[str, str]) -> list[str]:
 
 
 def resolve_labels(entity: str, body: Mapping[str, Any], keys: Sequence[str],
-                   metadata: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """`body` with the str values of `keys` turned into picklist values; every problem raises at once."""
+                   metadata: Sequence[Mapping[str, Any]], udfs: Sequence[Mapping[str, Any]] | None = None
+                   ) -> dict[str, Any]:
+    """`body` with labels turned into values: the str values of `keys` and, given `udfs` (the UDF
+    definitions), the `userDefinedFields` of picklist UDFs; every problem raises at once."""
     by_name = {str(f.get("name") or "").lower(): f for f in metadata}
     out = dict(body)
     problems: list[str] = []
@@ -60,19 +65,84 @@ def resolve_labels(entity: str, body: Mapping[str, Any], keys: Sequence[str],
             out[key] = _resolve(field, str(body[key]), body, by_name)
         except ValueError as exc:
             problems.append(f"{field.get('name')}: {exc}")
+    if udfs is not None and _udf_items(body):
+        out[_udf_key(body)] = _resolve_udfs(_udf_items(body), udfs, problems)
     if problems:
         raise ValidationError(f"{entity}: " + "; ".join(problems), problems)
     return out
 
 
-def payload_flow(entity: str, body: dict[str, Any], fetch_fields: Callable[[], Flow],
-                 types: Mapping[str, str]) -> Flow:
-    """The payload to send: as is, or with labels resolved from the (cached) field metadata."""
+def udfs_settled(body: Mapping[str, Any], udfs: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every UDF value of `body` needs no look-up in these definitions (no picklist, or an active value)."""
+    by_name = {str(u.get("name") or "").lower(): u for u in udfs}
+    for item in _udf_items(body):
+        udf = by_name.get(str(item.get("name") or "").lower())
+        value = item.get("value")
+        if udf is None or not udf.get("isPickList") or not isinstance(value, str) or value == "":
+            continue
+        if not any(str(e.get("value")) == value and e.get("isActive", True) for e in udf.get("picklistValues") or ()):
+            return False
+    return True
+
+
+def payload_flow(entity: str, body: dict[str, Any], fetch_fields: Callable[[], Flow], types: Mapping[str, str],
+                 fetch_udfs: Callable[[], Flow] | None = None,
+                 known_udfs: Sequence[Mapping[str, Any]] | None = None) -> Flow:
+    """The payload to send: as is, or with labels resolved from the (cached) metadata.
+
+    UDF definitions are read only when a picklist UDF's text is not an active value of the definitions
+    read before (`known_udfs`), so writes that already carry values (the bulk engine's) read them once.
+    """
     keys = label_keys(body, types)
-    if not keys:
+    metadata = (yield from fetch_fields()) if keys else []
+    udfs = None
+    if fetch_udfs is not None and _udf_items(body) and (known_udfs is None or not udfs_settled(body, known_udfs)):
+        udfs = yield from fetch_udfs()
+    if not keys and udfs is None:
         return body
-    metadata = yield from fetch_fields()
-    return resolve_labels(entity, body, keys, metadata)
+    return resolve_labels(entity, body, keys, metadata, udfs)
+
+
+def _udf_key(body: Mapping[str, Any]) -> str:
+    return next((k for k in body if k.lower() == "userdefinedfields"), "userDefinedFields")
+
+
+def _udf_items(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    items = body.get(_udf_key(body))
+    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+
+
+def _resolve_udfs(items: Sequence[Mapping[str, Any]], udfs: Sequence[Mapping[str, Any]],
+                  problems: list[str]) -> list[dict[str, Any]]:
+    """UDF items with picklist labels as the list item's text (value == label for UDF lists, any case here)."""
+    by_name = {str(u.get("name") or "").lower(): u for u in udfs}
+    out = []
+    for item in items:
+        udf = by_name.get(str(item.get("name") or "").lower())
+        value = item.get("value")
+        if udf is not None and udf.get("isPickList") and isinstance(value, str) and value != "":
+            try:
+                value = _udf_value(udf, value)
+            except ValueError as exc:
+                problems.append(f"udf:{udf.get('name')}: {exc}")
+        out.append({**item, "value": value})
+    return out
+
+
+def _udf_value(udf: Mapping[str, Any], text: str) -> str:
+    entries = list(udf.get("picklistValues") or [])
+    exact = [e for e in entries if str(e.get("value")) == text]
+    same = exact or [e for e in entries if str(e.get("label") or "").strip().casefold() == text.strip().casefold()
+                     or str(e.get("value")).strip().casefold() == text.strip().casefold()]
+    active = [e for e in same if e.get("isActive", True)]
+    if len({str(e.get("value")) for e in active}) > 1:
+        named = " and ".join(f"{e.get('value')!r}" for e in active)
+        raise ValueError(f"the label {text!r} is ambiguous, it names the values {named}; write the value instead")
+    if active:
+        return str(active[0].get("value"))
+    if same:
+        raise ValueError(f"{text!r} is inactive; Autotask takes only active values")
+    raise ValueError(_unknown(text, [str(e.get("label") or e.get("value")) for e in entries if e.get("isActive", True)]))
 
 
 def _resolve(field: Mapping[str, Any], text: str, body: Mapping[str, Any],
@@ -99,12 +169,15 @@ def _resolve(field: Mapping[str, Any], text: str, body: Mapping[str, Any],
         return _typed(active[0].get("value"), data_type)
     if same:
         raise ValueError(f"{text!r} is inactive (value {same[0].get('value')}); Autotask takes only active values")
-    labels = [str(e.get("label")) for e in entries if e.get("isActive", True)]
-    close = difflib.get_close_matches(wanted.casefold(), [label.casefold() for label in labels], n=3, cutoff=0.6)
+    raise ValueError(_unknown(text, [str(e.get("label")) for e in entries if e.get("isActive", True)]))
+
+
+def _unknown(text: str, labels: Sequence[str]) -> str:
+    close = difflib.get_close_matches(text.strip().casefold(), [label.casefold() for label in labels], n=3, cutoff=0.6)
     by_fold = {label.casefold(): label for label in labels}
     hint = f"; did you mean {', '.join(by_fold[c] for c in close)}?" if close else ""
     shown = ", ".join(labels[:15]) + (", …" if len(labels) > 15 else "")
-    raise ValueError(f"{text!r} is neither a value nor a label of this picklist{hint} (labels: {shown})")
+    return f"{text!r} is neither a value nor a label of this picklist{hint} (labels: {shown})"
 
 
 def _under_parent(field: Mapping[str, Any], entries: list[Mapping[str, Any]], body: Mapping[str, Any],

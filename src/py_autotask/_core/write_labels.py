@@ -1,7 +1,9 @@
 """Picklist labels in records to write (`create({"status": "Complete"})`), decided once for both clients.
 
-A payload may name a picklist entry by its label where Autotask wants the tenant's value. The rules are
-the bulk engine's (`py_autotask.bulk.validate`), so a record means the same written either way:
+A payload may name a picklist entry by its label where Autotask wants the tenant's value. Labels follow
+the bulk engine's rules (`py_autotask.bulk.validate`), so a label means the same written either way; values
+are not validated here (an exact value, even an inactive one, goes out as an int would: Autotask decides,
+and a record read back and written again keeps its old values), where bulk, a validator, refuses inactive ones:
 - Only str values of number fields are looked at (picklist values are numbers); ints, and every other
   field, go out as given, and a payload without such a str never reads metadata.
 - Text that is a value of the picklist is that value (`"5"` → 5: an exact value wins over a label that
@@ -14,8 +16,9 @@ the bulk engine's (`py_autotask.bulk.validate`), so a record means the same writ
   problem of the payload in one `ValidationError`, before the write is sent.
 - UDF picklists: a UDF value travels as the list item's text (docs/autotask-facts.md), so a label is
   matched case-insensitively and sent in the tenant's spelling (`"hardware failure"` → `"Hardware
-  Failure"`); unknown and inactive ones are refused like the others. The UDF definitions are read only
-  when a value is not an active one of the definitions this client read before.
+  Failure"`); unknown labels and labels only of inactive items are refused like the others, while an exact
+  value goes out as given (as value text does above). The UDF definitions are read only when a value is
+  not exactly one of the definitions this client read before.
 """
 
 from __future__ import annotations
@@ -73,14 +76,14 @@ def resolve_labels(entity: str, body: Mapping[str, Any], keys: Sequence[str],
 
 
 def udfs_settled(body: Mapping[str, Any], udfs: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether every UDF value of `body` needs no look-up in these definitions (no picklist, or an active value)."""
+    """Whether every UDF value of `body` needs no look-up in these definitions (no picklist, or a value as is)."""
     by_name = {str(u.get("name") or "").lower(): u for u in udfs}
     for item in _udf_items(body):
         udf = by_name.get(str(item.get("name") or "").lower())
         value = item.get("value")
         if udf is None or not udf.get("isPickList") or not isinstance(value, str) or value == "":
             continue
-        if not any(str(e.get("value")) == value and e.get("isActive", True) for e in udf.get("picklistValues") or ()):
+        if not any(str(e.get("value")) == value for e in udf.get("picklistValues") or ()):
             return False
     return True
 
@@ -90,7 +93,7 @@ def payload_flow(entity: str, body: dict[str, Any], fetch_fields: Callable[[], F
                  known_udfs: Sequence[Mapping[str, Any]] | None = None) -> Flow:
     """The payload to send: as is, or with labels resolved from the (cached) metadata.
 
-    UDF definitions are read only when a picklist UDF's text is not an active value of the definitions
+    UDF definitions are read only when a picklist UDF's text is not exactly a value of the definitions
     read before (`known_udfs`), so writes that already carry values (the bulk engine's) read them once.
     """
     keys = label_keys(body, types)
@@ -131,9 +134,10 @@ def _resolve_udfs(items: Sequence[Mapping[str, Any]], udfs: Sequence[Mapping[str
 
 def _udf_value(udf: Mapping[str, Any], text: str) -> str:
     entries = list(udf.get("picklistValues") or [])
-    exact = [e for e in entries if str(e.get("value")) == text]
-    same = exact or [e for e in entries if str(e.get("label") or "").strip().casefold() == text.strip().casefold()
-                     or str(e.get("value")).strip().casefold() == text.strip().casefold()]
+    if any(str(e.get("value")) == text for e in entries):
+        return text  # an exact value is sent as given, active or not (a record read back keeps its old value)
+    same = [e for e in entries if str(e.get("label") or "").strip().casefold() == text.strip().casefold()
+            or str(e.get("value")).strip().casefold() == text.strip().casefold()]
     active = [e for e in same if e.get("isActive", True)]
     if len({str(e.get("value")) for e in active}) > 1:
         named = " and ".join(f"{e.get('value')!r}" for e in active)

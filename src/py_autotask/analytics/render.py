@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from .._formulas import neutralise, neutralise_cell
 from .html import Section
 from .reports import OVERVIEW, REPORTS
 from .source import MissingDataError
@@ -43,14 +44,23 @@ def plain(value: Any) -> Any:
     return value
 
 
-def csv_text(table: pa.Table) -> str:
-    """The table as CSV with a header row (empty cells for nulls)."""
+def csv_text(table: pa.Table, *, raw: bool = False) -> str:
+    """The table as CSV with a header row (empty cells for nulls).
+
+    Text that starts like a spreadsheet formula (a company named "=HYPERLINK(…)") gets a leading `'`
+    (`py_autotask._formulas`); `raw=True` writes it exactly.
+    """
+    cell = plain if raw else _safe_plain
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
+    writer.writerow(table.column_names if raw else [neutralise(n) for n in table.column_names])
     for row in table.to_pylist():
-        writer.writerow(["" if v is None else plain(v) for v in row.values()])
+        writer.writerow(["" if v is None else cell(v) for v in row.values()])
     return out.getvalue()
+
+
+def _safe_plain(value: Any) -> Any:
+    return neutralise_cell(plain(value))
 
 
 def json_bytes(tables: dict[str, pa.Table] | pa.Table) -> bytes:
@@ -69,7 +79,9 @@ def write_xlsx(tables: dict[str, pa.Table], target: IO[bytes] | str) -> None:
         import xlsxwriter  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise RuntimeError("XLSX output needs xlsxwriter: pip install 'py-autotask[excel]'") from exc
-    book = xlsxwriter.Workbook(target, {"in_memory": True, "remove_timezone": True})
+    # Text stays text: xlsxwriter would otherwise store "=…" as a formula and "http…" as a link.
+    book = xlsxwriter.Workbook(target, {"in_memory": True, "remove_timezone": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
     bold = book.add_format({"bold": True})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, table in tables.items():

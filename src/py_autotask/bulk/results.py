@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .._formulas import neutralise
+
 __all__ = ["OUTCOMES", "SUCCESS_OUTCOMES", "BulkSummary", "Outcome", "RowResult", "write_report"]
 
 Outcome = Literal["created", "updated", "unchanged", "deleted", "invalid", "failed", "reconciled", "skipped"]
@@ -132,7 +134,10 @@ _REPORT_COLUMNS = ("row", "outcome", "id", "messages")
 
 
 def write_report(results: Iterable[RowResult], path: str | os.PathLike[str]) -> int:
-    """Write `row,outcome,id,messages` CSV (rows in row order); returns the number of rows written."""
+    """Write `row,outcome,id,messages` CSV (rows in row order); returns the number of rows written.
+
+    A message that starts like a spreadsheet formula gets a leading `'` (see `py_autotask._formulas`).
+    """
     ordered = sorted(results, key=lambda r: r.row_number)
     tmp = f"{os.fspath(path)}.tmp"
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
@@ -140,6 +145,6 @@ def write_report(results: Iterable[RowResult], path: str | os.PathLike[str]) -> 
         writer.writerow(_REPORT_COLUMNS)
         for result in ordered:
             writer.writerow([result.row_number, result.outcome, "" if result.id is None else result.id,
-                             " | ".join(result.messages)])
+                             neutralise(" | ".join(result.messages))])  # messages may quote the row's text
     os.replace(tmp, path)  # a crash mid-write never leaves half a report in place of a good one
     return len(ordered)

@@ -54,6 +54,8 @@ touched. Exit code 5 when some entities failed (the summary names them).
 @click.option("--since", metavar="DATE", help="Only records changed at or after DATE (ISO date/time, UTC).")
 @click.option("--until", metavar="DATE", help="Only records changed before DATE.")
 @click.option("--labels", is_flag=True, help="Add <field>_label beside picklist and reference fields.")
+@click.option("--csv-raw", is_flag=True, help="CSV: write text exactly, even when it starts with =, +, -, @, "
+              "tab or CR (by default such cells get a leading ' so spreadsheets do not run them as formulas).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoint.")
 @click.option("--incremental", is_flag=True, help="Only records changed since the last --incremental run.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
@@ -71,7 +73,7 @@ touched. Exit code 5 when some entities failed (the summary names them).
 @pass_app
 def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, output: str | None, fmt: str | None,
            filter_text: str | None, fields: str | None, since: str | None, until: str | None, labels: bool,
-           resume: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
+           csv_raw: bool, resume: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
     from ..export.api import build_request, export_request, pandas_unavailable
@@ -88,7 +90,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         request = build_request(list(entities), output, all_entities=all_entities, format=fmt, filter=filter_text,
                                 fields=fields, since=since, until=until, labels=labels, resume=resume,
                                 incremental=incremental, state_dir=state_dir, state_file=state_file, threads=threads,
-                                parallel=parallel, page_size=page_size)
+                                parallel=parallel, page_size=page_size, csv_raw=csv_raw)
     except (ValueError, MissingExtraError) as problem:
         fail(str(problem), ExitCode.USAGE)
     console = stderr_console()

@@ -36,9 +36,11 @@ the required fields); piped, the default is CSV with every field, streamed page 
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson"]),
               help="Output format (default: table on a terminal, csv when piped).")
 @click.option("--labels", is_flag=True, help="Add <field>_label beside picklist and reference fields (as export does).")
+@click.option("--csv-raw", is_flag=True, help="CSV: write text exactly, even when it starts with =, +, -, @, "
+              "tab or CR (by default such cells get a leading ' so spreadsheets do not run them as formulas).")
 @pass_app
 def query(app: AppContext, entity: str, filter_text: str | None, fields: str | None, limit: int | None,
-          fmt: str | None, labels: bool) -> None:
+          fmt: str | None, labels: bool, csv_raw: bool) -> None:
     """Print the ENTITY records that match FILTER (e.g. "status=1 and title~printer")."""
     from .._catalog import find_entity
 
@@ -59,7 +61,7 @@ def query(app: AppContext, entity: str, filter_text: str | None, fields: str | N
     if fmt == "table":
         _print_table(name, records, columns, limit)
     else:
-        _stream(fmt, records, columns, udf_names)
+        _stream(fmt, records, columns, udf_names, {"escape_formulas": False} if fmt == "csv" and csv_raw else {})
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -162,10 +164,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _stream(fmt: str, records: Any, columns: Sequence[Any], udf_names: Sequence[str]) -> None:
+def _stream(fmt: str, records: Any, columns: Sequence[Any], udf_names: Sequence[str],
+            options: Mapping[str, Any]) -> None:
     from ..export.writers import flatten_udfs, open_writer
 
-    with open_writer(fmt, "-", columns) as writer:
+    with open_writer(fmt, "-", columns, **options) as writer:
         batch: list[dict[str, Any]] = []
         for record in records:
             batch.append(flatten_udfs(record, udf_names) if udf_names else record)

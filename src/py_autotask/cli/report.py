@@ -50,6 +50,8 @@ def _names() -> list[str]:
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE ('-' = stdout); `all --format csv` "
               "takes a directory.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the -o suffix, else table.")
+@click.option("--csv-raw", is_flag=True, help="CSV: write text exactly, even when it starts with =, +, -, @, "
+              "tab or CR (by default such cells get a leading ' so spreadsheets do not run them as formulas).")
 @click.option("--tz", metavar="ZONE", help="Tenant time zone (IANA), overriding the business-hours location's.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), metavar="DATETIME",
               help="The moment 'now' and 'today' mean, UTC (default: the wall clock).")
@@ -59,8 +61,8 @@ def _names() -> list[str]:
 @click.option("--burn-pct-over", type=float, default=100.0, show_default=True,
               help="projects: at risk over this budget burn %.")
 def report(name: str, source_path: str, since: datetime | None, until: datetime | None, by: str | None,
-           output: str | None, fmt: str | None, tz: str | None, as_of: datetime | None, cpi_below: float,
-           slip_days_over: int, burn_pct_over: float) -> None:
+           output: str | None, fmt: str | None, csv_raw: bool, tz: str | None, as_of: datetime | None,
+           cpi_below: float, slip_days_over: int, burn_pct_over: float) -> None:
     """Compute report NAME from the mirror or Parquet exports and show or write it."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,9 +100,9 @@ def report(name: str, source_path: str, since: datetime | None, until: datetime 
     with source:
         try:
             if name == "all":
-                _all(source, first, last, fmt, output)
+                _all(source, first, last, fmt, output, csv_raw)
             else:
-                _one(source, name, by, first, last, fmt, output, options)
+                _one(source, name, by, first, last, fmt, output, options, csv_raw)
         except MissingDataError as exc:
             fail(str(exc), ExitCode.ERROR)
         except ValueError as exc:
@@ -108,7 +110,7 @@ def report(name: str, source_path: str, since: datetime | None, until: datetime 
 
 
 def _one(source: Any, name: str, by: str | None, first: date | None, last: date | None, fmt: str,
-         output: str | None, options: dict[str, Any]) -> None:
+         output: str | None, options: dict[str, Any], csv_raw: bool) -> None:
     from ..analytics import html, render
     from ..analytics.reports import REPORTS, run
 
@@ -122,7 +124,7 @@ def _one(source: Any, name: str, by: str | None, first: date | None, last: date 
         return
     label = name + (f"-{shown_by}" if shown_by else "")
     if fmt == "csv":
-        _emit(output, render.csv_text(table).encode())
+        _emit(output, render.csv_text(table, raw=csv_raw).encode())
     elif fmt == "json":
         _emit(output, render.json_bytes(table))
     elif fmt == "xlsx":
@@ -133,7 +135,7 @@ def _one(source: Any, name: str, by: str | None, first: date | None, last: date 
         _emit(output, page.encode())
 
 
-def _all(source: Any, first: date | None, last: date | None, fmt: str, output: str | None) -> None:
+def _all(source: Any, first: date | None, last: date | None, fmt: str, output: str | None, csv_raw: bool) -> None:
     from ..analytics import render
 
     sections = render.overview(source, first, last)
@@ -156,7 +158,7 @@ def _all(source: Any, first: date | None, last: date | None, fmt: str, output: s
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
         for label, table in computed.items():
-            (folder / f"{label}.csv").write_text(render.csv_text(table), encoding="utf-8")
+            (folder / f"{label}.csv").write_text(render.csv_text(table, raw=csv_raw), encoding="utf-8")
         click.echo(f"wrote {len(computed)} CSV files to {folder}", err=True)
         return
     if fmt == "json":

@@ -12,7 +12,8 @@
 (`<dir>/<Entity>.<format>`), a file (one entity; the format from its extension) or "-" (stdout:
 csv/json/ndjson). `progress` is a callback taking `ProgressEvent`s (or an `ExportProgress`, as the CLI
 passes for its bars); `stop` is a `threading.Event` that stops the run as Ctrl-C does (the partial
-output and checkpoints stay for `resume=True`).
+output and checkpoints stay for `resume=True`). CSV text cells that start with =, +, -, @, tab or CR
+get a leading ' so a spreadsheet does not run them as formulas; `csv_raw=True` writes them exactly.
 
 Errors: bad arguments raise ValueError (QuerySyntaxError for a bad filter or field) before any
 request; a missing extra raises MissingExtraError; an entity that fails is reported in the result
@@ -114,6 +115,7 @@ def export(
     threads: int | None = None,
     parallel: int = 4,
     page_size: int = 500,
+    csv_raw: bool = False,
     progress: Callable[[ProgressEvent], None] | ExportProgress | None = None,
     stop: threading.Event | None = None,
 ) -> ExportResult:
@@ -121,7 +123,7 @@ def export(
     request = build_request(entities, output, all_entities=all_entities, format=format, filter=filter,
                             fields=fields, since=since, until=until, labels=labels, resume=resume,
                             incremental=incremental, state_dir=state_dir, state_file=state_file,
-                            threads=threads, parallel=parallel, page_size=page_size)
+                            threads=threads, parallel=parallel, page_size=page_size, csv_raw=csv_raw)
     return export_request(client, request, progress=progress, stop=stop)
 
 
@@ -161,6 +163,7 @@ def build_request(
     threads: int | None = None,
     parallel: int = 4,
     page_size: int = 500,
+    csv_raw: bool = False,
 ) -> ExportRequest:
     """Check every argument (no I/O) and make the engine's request; ValueError says what is wrong."""
     catalog = load_catalog()
@@ -191,7 +194,7 @@ def build_request(
         fields=[f for f in field_list if f] or None, since=since, until=until, labels=labels, resume=resume,
         incremental=incremental, state_dir=Path(state_dir) if state_dir is not None else None,
         state_file=Path(state_file) if state_file is not None else None, workers=threads,
-        parallel_entities=parallel, page_size=page_size,
+        parallel_entities=parallel, page_size=page_size, csv_raw=csv_raw,
     )
 
 

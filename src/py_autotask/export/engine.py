@@ -70,6 +70,7 @@ class ExportRequest:
     workers: int | None = None  # per entity; default: the client's per-endpoint thread limit (3)
     parallel_entities: int = 4
     page_size: int = PAGE_SIZE
+    csv_raw: bool = False  # CSV cells exactly as the data (no leading ' before =, +, -, @, tab, CR)
     checkpoint_every: float = 1.0  # seconds between checkpoints (and always at the end)
 
     def resolved_state_dir(self) -> Path:
@@ -311,7 +312,8 @@ class _EntityJob:
             conditions += self.plan.conditions
         self.conditions = conditions
         key = options_key({"entity": self.entity, "format": self.request.format, "filter": conditions,
-                           "fields": self.request.fields, "labels": self.request.labels})
+                           "fields": self.request.fields, "labels": self.request.labels,
+                           **({"csv_raw": True} if self.request.csv_raw and self.request.format == "csv" else {})})
         checkpoint = Checkpoint.load(self.checkpoint_path) if self.request.resume and self.output else None
         if checkpoint is not None and checkpoint.key != key:
             self.engine.warn(f"{self.entity}: the checkpoint was made with other options; starting over")
@@ -385,7 +387,7 @@ class _EntityJob:
             self._prepare_columns(checkpoint, fields, udfs)
             self.ready.set()
             sink = open_sink(request.format, self.output, self.columns, resume_bytes=checkpoint.bytes,
-                             resume_rows=checkpoint.rows)
+                             resume_rows=checkpoint.rows, csv_raw=request.csv_raw)
             if isinstance(sink, FileSink):
                 checkpoint.target = str(sink.target)
             engine.progress.add(self.entity, checkpoint.total, completed=checkpoint.rows)

@@ -68,7 +68,7 @@ class FileSink:
             return open_writer("ndjson", self._raw, self.columns)
         if self.format == "csv":
             self._text = io.TextIOWrapper(self._raw, encoding="utf-8", newline="", write_through=True)
-            return open_writer("csv", self._text, self.columns, header=not appending)
+            return open_writer("csv", self._text, self.columns, header=not appending, **self._writer_options)
         stream: BinaryIO = _ContinuedArray(self._raw) if appending else self._raw  # type: ignore[assignment]
         return open_writer("json", stream, self.columns)
 
@@ -144,11 +144,11 @@ class StdoutSink:
 
     spooled = False
 
-    def __init__(self, fmt: str, columns: Sequence[Column]) -> None:
+    def __init__(self, fmt: str, columns: Sequence[Column], *, writer_options: Mapping[str, Any] | None = None) -> None:
         self.format = fmt
         self.columns = list(columns)
         self.rows = 0
-        self._writer = open_writer(fmt, "-", self.columns)
+        self._writer = open_writer(fmt, "-", self.columns, **dict(writer_options or {}))
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Write rows to stdout."""
@@ -170,15 +170,17 @@ class StdoutSink:
 
 
 def open_sink(fmt: str, output: Path | None, columns: Sequence[Column], *, resume_bytes: int = 0,
-              resume_rows: int = 0) -> FileSink | StdoutSink:
-    """The sink for an output file, or stdout when `output` is None."""
+              resume_rows: int = 0, csv_raw: bool = False) -> FileSink | StdoutSink:
+    """The sink for an output file, or stdout when `output` is None; `csv_raw` turns off formula escaping."""
+    options = {"escape_formulas": False} if fmt == "csv" and csv_raw else {}
     if output is None:
-        return StdoutSink(fmt, columns)
+        return StdoutSink(fmt, columns, writer_options=options)
     if fmt == "parquet":
         from .parquet_sink import ParquetSink
 
         return ParquetSink(output, columns, resume_bytes=resume_bytes, resume_rows=resume_rows)
-    return FileSink(fmt, output, columns, resume_bytes=resume_bytes, resume_rows=resume_rows)
+    return FileSink(fmt, output, columns, resume_bytes=resume_bytes, resume_rows=resume_rows,
+                    writer_options=options)
 
 
 class _ContinuedArray(io.RawIOBase):

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             for fmt in FORMATS:
                 folder = args.out / fmt
                 request = ExportRequest(entities=list(DEMO_ENTITIES), format=fmt, labels=True,
-                                        outputs={n: folder / f"{n}.{fmt}" for n in DEMO_ENTITIES})
+                                        outputs={n: folder / f"{n}.{fmt}" for n in DEMO_ENTITIES}, force=True)
                 summary = ExportEngine(client, request, progress=RichExportProgress(console)).run()
                 for done in summary.entities:
                     if done.status != "ok":
@@ -132,7 +132,7 @@ def _export_for_analytics(client: AutotaskClient, folder: Path, console: Console
 
     names = [spec.entity for spec in ENTITIES.values()]
     request = ExportRequest(entities=names, format="parquet", labels=True,
-                            outputs={n: folder / f"{n}.parquet" for n in names})
+                            outputs={n: folder / f"{n}.parquet" for n in names}, force=True)
     summary = ExportEngine(client, request, progress=RichExportProgress(console)).run()
     return [f"{e.entity} → analytics parquet: {e.error or e.status}" for e in summary.entities if e.status != "ok"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ written: if any row is invalid, nothing is written (the summary and --report nam
 
 \b
 Exactly once: a journal (SQLite, beside the report or else beside FILE: <name>.journal.sqlite) keeps
-each row's state. A create whose answer was lost is looked up by --key (else by every field sent)
+each row's state. An existing --report that records writes is replaced only with --resume (same job)
+or --force (a dry run's, or a refused run's, is simply written again); a report or journal path equal
+to FILE is refused. A create whose answer was lost is looked up by --key (else by every field sent)
 before it is sent again; such rows are reported as "reconciled". Re-run with --resume to continue.
 Exit codes: 0 every row succeeded; 5 some rows invalid/failed/skipped (see --report); 6 the job stopped
 at a limit (hourly threshold, open circuit) — continue later with --resume.
@@ -49,6 +52,8 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
                      help="Write row,outcome,id,messages for every row."),
         click.option("--resume", is_flag=True, help="Continue the job recorded in the journal."),
+        click.option("--force", is_flag=True, help="Overwrite a --report file that exists already (without it, "
+                     "or --resume, such a run is refused, exit 2)."),
         click.option("--skip-invalid", is_flag=True,
                      help="Write the valid rows even if some rows are invalid (default: write nothing then)."),
         click.option("--journal", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
@@ -93,7 +98,7 @@ _command("delete", "Delete one ENTITY record per row of FILE, found by id or --k
 
 
 def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tuple[str, ...], dry_run: bool,
-         report: Path | None, resume: bool, skip_invalid: bool, journal: Path | None, parent_field: str | None,
+         report: Path | None, resume: bool, force: bool, skip_invalid: bool, journal: Path | None, parent_field: str | None,
          check_references: bool, read_only: str, timezone: str | None, fmt: str | None, sheet: str | None,
          reconcile_delay: float, no_progress: bool, quiet: bool) -> None:
     from .._catalog import find_entity
@@ -115,6 +120,7 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
         zone = _zone(timezone)
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
+    _check_outputs(file, report, journal, resume=resume, force=force)
     options = BulkOptions(
         key=keys, parent_field=parent_field, resume=resume, skip_invalid=skip_invalid, dry_run=dry_run, check_references=check_references,
         read_only=read_only,  # type: ignore[arg-type]
@@ -153,6 +159,32 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
                             or "429" in summary.aborted else ExitCode.PARTIAL)
     if not summary.ok:
         raise CommandFailed(exit_code=ExitCode.PARTIAL)
+
+
+def _check_outputs(file: Path, report: Path | None, journal: Path | None, *, resume: bool, force: bool) -> None:
+    """Refuse, before anything is read or sent, a report or journal that would replace the input, and an
+    existing report unless the run continues its job (--resume) or is told to (--force)."""
+    for option, path in (("--report", report), ("--journal", journal)):
+        if path is not None and path.exists() and os.path.samefile(path, file):
+            fail(f"{option} {path} is the input file; choose another path", ExitCode.USAGE)
+    if report is not None and report.exists() and not (resume or force) and _records_writes(report):
+        fail(f"--report {report} exists already: --force overwrites it, --resume continues its job", ExitCode.USAGE)
+
+
+def _records_writes(report: Path) -> bool:
+    """False only for a report of ours that records no write: a dry run's, or one of a run refused for
+    invalid rows — the run after fixing the file writes it again. Any other file is kept."""
+    import csv
+
+    try:
+        with open(report, newline="", encoding="utf-8") as handle:
+            rows = csv.reader(handle)
+            if next(rows, None) != ["row", "outcome", "id", "messages"]:
+                return True
+            return any(len(row) != 4 or row[1] not in ("invalid", "skipped", "unchanged")
+                       and not any(part.startswith("dry run:") for part in row[3].split(" | ")) for row in rows)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return True
 
 
 def _zone(name: str | None) -> Any:

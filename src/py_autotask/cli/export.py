@@ -32,8 +32,9 @@ Examples:
 \b
 Files: -o DIR writes DIR/<Entity>.<format>; -o FILE takes one entity and infers the format from its
 extension (another extension is an error: end a directory's name with /); -o - writes csv/json/ndjson
-to stdout. Output appears under its name only when complete
-(while running: <file>.partial). Checkpoints and watermarks live in <output dir>/.py-autotask/.
+to stdout. Output appears under its name only when complete (while running: <file>.partial). A file
+that exists already is never replaced without --force (--resume continues an interrupted export).
+Checkpoints and watermarks live in <output dir>/.py-autotask/.
 Parquet and xlsx are written as pages arrive (a journal beside them makes --resume exact).
 --since/--until filter on the entity's last-modified field (lastModifiedDateTime, lastActivityDate …,
 else its creation date); --incremental follows it and writes deletion logs (DeletedTicketLogs …)
@@ -57,6 +58,8 @@ touched. Exit code 5 when some entities failed (the summary names them).
 @click.option("--csv-raw", is_flag=True, help="CSV: write text exactly, even when it starts with =, +, -, @, "
               "tab or CR (by default such cells get a leading ' so spreadsheets do not run them as formulas).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoint.")
+@click.option("--force", is_flag=True, help="Overwrite output files that exist already (and start an interrupted "
+              "export over); without it such a run is refused, exit 2.")
 @click.option("--incremental", is_flag=True, help="Only records changed since the last --incremental run.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Checkpoints and watermarks (default: <output dir>/.py-autotask).")
@@ -73,7 +76,7 @@ touched. Exit code 5 when some entities failed (the summary names them).
 @pass_app
 def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, output: str | None, fmt: str | None,
            filter_text: str | None, fields: str | None, since: str | None, until: str | None, labels: bool,
-           csv_raw: bool, resume: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
+           csv_raw: bool, resume: bool, force: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
     from ..export.api import build_request, export_request, pandas_unavailable
@@ -90,18 +93,25 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         request = build_request(list(entities), output, all_entities=all_entities, format=fmt, filter=filter_text,
                                 fields=fields, since=since, until=until, labels=labels, resume=resume,
                                 incremental=incremental, state_dir=state_dir, state_file=state_file, threads=threads,
-                                parallel=parallel, page_size=page_size, csv_raw=csv_raw)
+                                parallel=parallel, page_size=page_size, csv_raw=csv_raw, force=force)
     except (ValueError, MissingExtraError) as problem:
         fail(str(problem), ExitCode.USAGE)
     console = stderr_console()
     progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
     from .._filelock import RunLockedError
+    from ..export.state import OutputExistsError
 
     try:
         with pandas_unavailable():  # pyarrow would load pandas, which an export never uses (see there)
             summary = export_request(app.client(), request, progress=progress)
     except RunLockedError as exc:
         fail(str(exc), ExitCode.USAGE)
+    except OutputExistsError as exc:
+        more = f" (and {exc.others} more)" if exc.others else ""
+        if exc.checkpoint is not None:
+            fail(f"an interrupted export to {exc.path}{more} waits: --resume continues it, --force starts over",
+                 ExitCode.USAGE)
+        fail(f"{exc.path}{more} exists already: --force overwrites it, or choose another -o", ExitCode.USAGE)
     except KeyboardInterrupt:
         raise Interrupted("continue with --resume" if output != "-" else "") from None
     gone = next((e.exception for e in summary.failed if isinstance(e.exception, BrokenPipeError)), None)

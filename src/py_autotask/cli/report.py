@@ -50,6 +50,7 @@ def _names() -> list[str]:
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE ('-' = stdout); `all --format csv` "
               "takes a directory.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the -o suffix, else table.")
+@click.option("--force", is_flag=True, help="Overwrite -o files that exist already (without it: exit 2).")
 @click.option("--csv-raw", is_flag=True, help="CSV: write text exactly, even when it starts with =, +, -, @, "
               "tab or CR (by default such cells get a leading ' so spreadsheets do not run them as formulas).")
 @click.option("--tz", metavar="ZONE", help="Tenant time zone (IANA), overriding the business-hours location's.")
@@ -61,7 +62,7 @@ def _names() -> list[str]:
 @click.option("--burn-pct-over", type=float, default=100.0, show_default=True,
               help="projects: at risk over this budget burn %.")
 def report(name: str, source_path: str, since: datetime | None, until: datetime | None, by: str | None,
-           output: str | None, fmt: str | None, csv_raw: bool, tz: str | None, as_of: datetime | None,
+           output: str | None, fmt: str | None, force: bool, csv_raw: bool, tz: str | None, as_of: datetime | None,
            cpi_below: float, slip_days_over: int, burn_pct_over: float) -> None:
     """Compute report NAME from the mirror or Parquet exports and show or write it."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +88,8 @@ def report(name: str, source_path: str, since: datetime | None, until: datetime 
     fmt = fmt or ("csv" if output == "-" else "table")
     if fmt == "table" and output not in (None, "-"):
         fail("--format table prints to the terminal; give --format csv/json/xlsx/html with -o", ExitCode.USAGE)
+    if output not in (None, "-") and not (name == "all" and fmt == "csv"):
+        _refuse_existing([Path(output)], force)
     first = since.date() if since else None
     last = until.date() if until else None
     now = as_of.replace(tzinfo=timezone.utc) if as_of else None
@@ -100,7 +103,7 @@ def report(name: str, source_path: str, since: datetime | None, until: datetime 
     with source:
         try:
             if name == "all":
-                _all(source, first, last, fmt, output, csv_raw)
+                _all(source, first, last, fmt, output, csv_raw, force)
             else:
                 _one(source, name, by, first, last, fmt, output, options, csv_raw)
         except MissingDataError as exc:
@@ -135,7 +138,8 @@ def _one(source: Any, name: str, by: str | None, first: date | None, last: date 
         _emit(output, page.encode())
 
 
-def _all(source: Any, first: date | None, last: date | None, fmt: str, output: str | None, csv_raw: bool) -> None:
+def _all(source: Any, first: date | None, last: date | None, fmt: str, output: str | None, csv_raw: bool,
+         force: bool) -> None:
     from ..analytics import render
 
     sections = render.overview(source, first, last)
@@ -156,6 +160,7 @@ def _all(source: Any, first: date | None, last: date | None, fmt: str, output: s
         if output in (None, "-"):
             fail("report all --format csv writes one file per report: give -o DIRECTORY", ExitCode.USAGE)
         folder = Path(output)
+        _refuse_existing([folder / f"{label}.csv" for label in computed], force)
         folder.mkdir(parents=True, exist_ok=True)
         for label, table in computed.items():
             (folder / f"{label}.csv").write_text(render.csv_text(table, raw=csv_raw), encoding="utf-8")
@@ -210,6 +215,14 @@ def _xlsx(tables: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     render.write_xlsx(tables, buffer)
     return buffer.getvalue()
+
+
+def _refuse_existing(paths: list[Path], force: bool) -> None:
+    """Stop (exit 2) before writing if a file of an earlier run would be replaced without --force."""
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        fail(f"{existing[0]}{more} exists already: --force overwrites it, or choose another -o", ExitCode.USAGE)
 
 
 def _emit(output: str | None, data: bytes) -> None:

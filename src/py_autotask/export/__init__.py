@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from .._filelock import RunLockedError
 from .api import ExportResult, ProgressEvent, export
+from .state import OutputExistsError
 from .writers import FORMATS, Column, Writer, columns_from_fields, flatten_udfs, format_from_path, open_writer
 
 __all__ = [
     "FORMATS",
     "Column",
     "ExportResult",
+    "OutputExistsError",
     "ProgressEvent",
     "RunLockedError",
     "Writer",

@@ -19,7 +19,9 @@ Errors: bad arguments raise ValueError (QuerySyntaxError for a bad filter or fie
 request; a missing extra raises MissingExtraError; an entity that fails is reported in the result
 (`result.failed`), not raised, so the other entities finish; Ctrl-C raises KeyboardInterrupt.
 Another run using the same output file, state directory or watermark file raises RunLockedError
-(from `py_autotask.export`) before anything is written.
+(from `py_autotask.export`) before anything is written; so does OutputExistsError when an output exists
+already (a file of an earlier run, or an interrupted export to it): `force=True` replaces it,
+`resume=True` continues an interrupted one.
 
 Incremental runs never touch the files of earlier runs: see `incremental.py` (each run writes files
 stamped with the end of its window, `Tickets.20261206T101500Z.csv`).
@@ -116,6 +118,7 @@ def export(
     parallel: int = 4,
     page_size: int = 500,
     csv_raw: bool = False,
+    force: bool = False,
     progress: Callable[[ProgressEvent], None] | ExportProgress | None = None,
     stop: threading.Event | None = None,
 ) -> ExportResult:
@@ -123,7 +126,7 @@ def export(
     request = build_request(entities, output, all_entities=all_entities, format=format, filter=filter,
                             fields=fields, since=since, until=until, labels=labels, resume=resume,
                             incremental=incremental, state_dir=state_dir, state_file=state_file,
-                            threads=threads, parallel=parallel, page_size=page_size, csv_raw=csv_raw)
+                            threads=threads, parallel=parallel, page_size=page_size, csv_raw=csv_raw, force=force)
     return export_request(client, request, progress=progress, stop=stop)
 
 
@@ -164,6 +167,7 @@ def build_request(
     parallel: int = 4,
     page_size: int = 500,
     csv_raw: bool = False,
+    force: bool = False,
 ) -> ExportRequest:
     """Check every argument (no I/O) and make the engine's request; ValueError says what is wrong."""
     catalog = load_catalog()
@@ -194,7 +198,7 @@ def build_request(
         fields=[f for f in field_list if f] or None, since=since, until=until, labels=labels, resume=resume,
         incremental=incremental, state_dir=Path(state_dir) if state_dir is not None else None,
         state_file=Path(state_file) if state_file is not None else None, workers=threads,
-        parallel_entities=parallel, page_size=page_size, csv_raw=csv_raw,
+        parallel_entities=parallel, page_size=page_size, csv_raw=csv_raw, force=force,
     )
 
 

@@ -40,7 +40,7 @@ from .labels import LabelResolver, ReferenceCache
 from .plan import RangeScheduler, change_field
 from .progress import EntitySummary, ExportProgress, RunSummary
 from .sinks import FileSink, StdoutSink, open_sink
-from .state import Checkpoint, Watermarks, options_key
+from .state import Checkpoint, Watermarks, check_no_overwrite, options_key
 from .writers import Column, flatten_udfs
 
 __all__ = ["ExportEngine", "ExportRequest"]
@@ -70,6 +70,7 @@ class ExportRequest:
     workers: int | None = None  # per entity; default: the client's per-endpoint thread limit (3)
     parallel_entities: int = 4
     page_size: int = PAGE_SIZE
+    force: bool = False  # replace outputs of earlier runs (and start interrupted ones over) instead of refusing
     csv_raw: bool = False  # CSV cells exactly as the data (no leading ' before =, +, -, @, tab, CR)
     checkpoint_every: float = 1.0  # seconds between checkpoints (and always at the end)
 
@@ -148,7 +149,8 @@ class ExportEngine:
         """Export every entity; returns the summary (failures are in it, not raised; Ctrl-C is raised).
 
         Raises RunLockedError, before anything is written, when another run uses the same state
-        directory, watermark file or output file.
+        directory, watermark file or output file; OutputExistsError when an output exists (or an
+        interrupted export to it waits) and the request neither resumes it nor forces.
         """
         state_dir = self.request.resolved_state_dir()
         for path in self.request.outputs.values():
@@ -160,6 +162,9 @@ class ExportEngine:
             if marks is not None:  # each incremental run writes its own stamped files; the caller's request stays
                 self.run_stamp, outputs = incremental.begin_run(self.request, marks, self.wall_clock())
                 self.request = dataclasses.replace(self.request, outputs=outputs, state_dir=state_dir)
+            if not self.request.force:  # under the locks: no other run can create what is checked here
+                check_no_overwrite([p for p in self.request.outputs.values() if p is not None],
+                                   state_dir / "checkpoints", resume=self.request.resume)
             summary, interrupted = self._run(state_dir, marks)
         _remove_if_empty(state_dir / "checkpoints", state_dir)  # after the lock file is gone
         for path, _ in self._lock_targets(state_dir, self.request.outputs)[1:]:

@@ -23,8 +23,10 @@ __all__ = [
     "STATE_VERSION",
     "Checkpoint",
     "EntityWatermark",
+    "OutputExistsError",
     "Watermarks",
     "atomic_write_json",
+    "check_no_overwrite",
     "options_key",
     "read_json",
 ]
@@ -46,6 +48,45 @@ def atomic_write_json(path: Path, data: Any, *, durable: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class OutputExistsError(FileExistsError):
+    """An output of an earlier run is in the way: `path` exists, or `checkpoint` holds an interrupted export to it.
+
+    Nothing has been written. `force=True` overwrites (or starts the interrupted export over); `resume=True`
+    continues an interrupted one.
+    """
+
+    def __init__(self, path: Path, checkpoint: Path | None = None, others: int = 0) -> None:
+        more = f" (and {others} more output{'s' if others > 1 else ''})" if others else ""
+        if checkpoint is not None:
+            text = (f"an interrupted export to {path}{more} can be continued (checkpoint {checkpoint}): resume it, "
+                    f"or force a fresh start")
+        else:
+            text = f"{path}{more} exists already: force to overwrite it, or choose another output"
+        super().__init__(text)
+        self.path = path
+        self.checkpoint = checkpoint
+        self.others = others
+
+
+def check_no_overwrite(outputs: list[Path], checkpoints: Path, *, resume: bool) -> None:
+    """Raise OutputExistsError if an output exists, or an interrupted export to it waits, and this run would replace it.
+
+    A resume may continue what a checkpoint (in `checkpoints`) describes; anything else already there — a
+    complete output of an earlier run, a checkpoint without `resume` — is refused, so no run replaces a
+    file it did not make without being told to.
+    """
+    blocked: list[tuple[Path, Path | None]] = []
+    for path in outputs:
+        checkpoint = checkpoints / f"{path.name}.json"
+        if checkpoint.exists():
+            if not resume:
+                blocked.append((path, checkpoint))
+        elif path.exists():
+            blocked.append((path, None))
+    if blocked:
+        raise OutputExistsError(blocked[0][0], blocked[0][1], len(blocked) - 1)
 
 
 def read_json(path: Path) -> Any | None:

@@ -1,4 +1,5 @@
-"""`py-autotask report`: a company named like a formula is text in CSV (a leading ') and in XLSX (never a formula)."""
+"""`py-autotask report` files: formula-like text stays inert (CSV: a leading '; XLSX: text), and no file is
+replaced without --force."""
 
 from __future__ import annotations
 
@@ -50,3 +51,26 @@ def test_report_csv_and_xlsx_keep_formula_text_inert(poisoned: Path, tmp_path: P
     header = [c.value for c in sheet[1]]
     cells = [row[header.index("company")] for row in sheet.iter_rows(min_row=2)]
     assert cells and all(c.data_type == "s" and str(c.value).startswith(EVIL) for c in cells)
+
+
+def test_report_never_replaces_an_existing_file_without_force(tenant: Tenant, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    source = ("--source", str(tenant.directory), "--as-of", AS_OF)
+    mine = tmp_path / "volume.html"
+    mine.write_text("my notes")
+    code, out, err = run(capsys, "report", "volume", "-o", str(mine), *source)
+    assert code == 2 and out == "" and err.count("\n") == 1 and f"{mine} exists already" in err and "--force" in err
+    assert mine.read_text() == "my notes"
+    code, _, err = run(capsys, "report", "volume", "-o", str(mine), "--force", *source)
+    assert code == 0, err
+    assert mine.read_text().startswith("<!DOCTYPE html>") or "<html" in mine.read_text()
+    folder = tmp_path / "csvs"
+    folder.mkdir()
+    (folder / "volume-month.csv").write_text("keep")
+    code, _, err = run(capsys, "report", "all", "--format", "csv", "-o", str(folder), *source)
+    assert code == 2 and "volume-month.csv exists already" in err
+    assert [p.name for p in folder.iterdir()] == ["volume-month.csv"] and (folder / "volume-month.csv").read_text() == (
+        "keep")
+    code, _, err = run(capsys, "report", "all", "--format", "csv", "-o", str(folder), "--force", *source)
+    assert code == 0, err
+    assert (folder / "volume-month.csv").read_text() != "keep"

@@ -104,7 +104,7 @@ def _child(argv: list[str]) -> None:
 
         started = time.monotonic()
         try:
-            main(["export", "Tickets", "-o", str(out), "--format", fmt, "-q"])
+            main(["export", "Tickets", "-o", str(out), "--format", fmt, "-q", "--force"])  # (b) re-exports (c)'s paths
         except SystemExit as exc:
             if exc.code not in (0, None):
                 raise

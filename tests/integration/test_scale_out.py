@@ -196,3 +196,38 @@ def test_redis_stopped_mid_run_falls_back_then_shares_again(farm: Farm, redis_se
         assert [sorted(run) for run in report["runs"]] == [farm.ids] * 2
         assert len(warnings) == 1 and "unreachable" in warnings[0]
         assert redis_server.password not in warnings[0]
+
+
+def test_redis_lost_before_any_request_ended_waits_for_the_others_requests(
+    farm: Farm, redis_server: RedisServer
+) -> None:
+    """Redis dies while the first three requests of the run hold every slot, and one process holds none.
+
+    That process has seen no request end, so it cannot know how long the others' take; it must not go
+    without a Redis slot while they may still run (it used to, after a guessed 0.2 s: a slow server --
+    here 1.5 s per request, under load a few hundred ms -- then saw a fourth request and refused it).
+    """
+    farm.reset()
+    farm.sandbox.control.set_latency(1500)
+    procs = farm.start(3, redis_server.url, "--passes", "2", "--threads", "2", "--page-size", "500")
+    for proc in procs:
+        first_line(proc)
+
+    def lopsided() -> bool:  # every Tickets slot taken, and some process holds none of them
+        tokens = [t for key, found in holders(redis_server).items() if key.endswith(":tickets:holders") for t in found]
+        return len(tokens) == 3 and len({t.split("|")[0] for t in tokens}) < 3
+
+    wait_until(lopsided, timeout=60, step=0.005)
+    redis_server.kill()
+    peak, until = 0, time.monotonic() + 3
+    while time.monotonic() < until:
+        peak = max(peak, farm.stats()["in_flight"])
+        time.sleep(0.01)
+    redis_server.start()
+    results = finish(procs)
+    rejected = [(e["time"], e["path"]) for e in farm.sandbox.control.request_log if e["status"] == 429]
+    assert farm.stats()["thread_limit_rejections"] == 0, rejected
+    assert peak <= 3
+    for report, warnings in results:
+        assert [sorted(run) for run in report["runs"]] == [farm.ids] * 2
+        assert len(warnings) == 1 and "unreachable" in warnings[0]

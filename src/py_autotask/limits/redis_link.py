@@ -116,6 +116,8 @@ class RedisLink:
         self.budget_script = self.redis.register_script(BUDGET)
         self._lock = threading.Lock()
         self._up = True
+        self._up_again = threading.Event()  # set while up: outage waits end early when Redis returns
+        self._up_again.set()
         self._up_since = time.monotonic()
         self._outages = 0
         self._tokens = 0
@@ -132,6 +134,9 @@ class RedisLink:
         """In a forked child: a process id, a helper thread and a pool of its own; nothing held or waited for."""
         self.process_id = uuid.uuid4().hex[:16]
         self._lock = threading.Lock()
+        self._up_again = threading.Event()
+        if self._up:
+            self._up_again.set()
         self._waiting = {}
         self._held = {}
         self._thread = None
@@ -152,6 +157,10 @@ class RedisLink:
     def up_for(self) -> float:
         """Seconds since Redis last came (back) up; 0 while down."""
         return time.monotonic() - self._up_since if self._up else 0.0
+
+    def wait_up(self, timeout: float) -> bool:
+        """Block until Redis answers again (True) or `timeout` seconds pass while it does not (False)."""
+        return self._up_again.wait(timeout)
 
     @property
     def outages(self) -> int:
@@ -175,6 +184,7 @@ class RedisLink:
             if not self._up:
                 return
             self._up = False
+            self._up_again.clear()
             self._outages += 1
             waiting = list(self._waiting.values())
             self._waiting.clear()
@@ -191,6 +201,7 @@ class RedisLink:
         with self._lock:
             self._up = True
             self._up_since = time.monotonic()
+            self._up_again.set()
         logger.info("shared limits: Redis at %s answers again; limits are shared again", self.display_url)
 
     # -- tokens, waiters, held slots ---------------------------------------------------------------

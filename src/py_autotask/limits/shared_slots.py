@@ -12,11 +12,15 @@ integration code (hashed) and endpoint. A request passes two gates:
 
 Redis unreachable (`redis_link.py` warns once): the local gate drops to 1 per endpoint, waiters leave the
 Redis queue and pass the local gate again, and requests go without a Redis slot — the first one only after
-the requests other processes had in flight have had time to end (twice the longest request this limiter
-saw lately, at most one lease), since nobody can ask Redis about them. When Redis answers again
-the requests that went during the outage and are still running are entered as holders, and the local gate
-stays at 1 for `grace` seconds more, so processes that have not noticed yet (they probe every second)
-cannot meet an endpoint already filled by the others. Then the gate goes back to `limit`.
+the requests other processes had in flight have had time to end, since nobody can ask Redis about them:
+twice the longest request this limiter saw lately, or, before it has seen any, one whole lease (a guess
+of 0.2 s let a process that had sent nothing yet join three requests of the others still running on a
+slow or loaded server). That wait ends early if Redis answers again: the request then takes a Redis slot.
+A thread that passed the gate just before it narrowed goes round again rather than exceed the fallback.
+When Redis answers again the requests that went during the outage and are still running are entered as
+holders (by the link's helper thread within a tick, not only when this process next asks for a slot),
+and the local gate stays at 1 for `grace` seconds more, so processes that have not noticed yet (they
+probe every second) cannot meet an endpoint already filled by the others. Then the gate goes back to `limit`.
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ class SharedEndpointLimiter(EndpointLimiter):
         self._durations: deque[float] = deque(maxlen=64)  # recent requests' seconds in their slot
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=partial(_reset_after_fork, weakref.ref(self)))
+        # After an outage, requests still running unshared must be entered in Redis before any process
+        # widens its gate; a thread of ours may be the next to ask for a slot only after they end.
+        link.add_heartbeat(self._heartbeat)
 
     def _after_fork(self) -> None:
         """In a forked child: the parent's requests in flight are not ours; start with an empty gate."""
@@ -106,10 +113,11 @@ class SharedEndpointLimiter(EndpointLimiter):
             with super().slot(key):
                 narrow = self._cut
                 token = self._acquire_shared(key) if self.link.up else None
-                if token is None and (self.link.up or not narrow):
+                if token is None and (self.link.up or not narrow or self._over_fallback(key)):
                     continue  # Redis went down while we waited: pass the (now narrow) local gate again
                 if token is None:
-                    time.sleep(self._drain_left())
+                    if self.link.wait_up(self._drain_left()):
+                        continue  # Redis is back before the others' requests could end: take a Redis slot
                     self._note_unshared(key)
                 started = time.monotonic()
                 try:
@@ -130,10 +138,11 @@ class SharedEndpointLimiter(EndpointLimiter):
             async with super().aslot(key):
                 narrow = self._cut
                 token = (await self._aacquire_shared(key)) if self.link.up else None
-                if token is None and (self.link.up or not narrow):
+                if token is None and (self.link.up or not narrow or self._over_fallback(key)):
                     continue
                 if token is None:
-                    await asyncio.sleep(self._drain_left())
+                    if await self._await_drain():
+                        continue
                     self._note_unshared(key)
                 started = time.monotonic()
                 try:
@@ -144,10 +153,34 @@ class SharedEndpointLimiter(EndpointLimiter):
                 return
 
     def _drain_left(self) -> float:
-        """Seconds still to wait, after an outage began, for the other processes' requests to end."""
-        longest = max(self._durations, default=0.0)
-        drain = min(self.link.lease, max(0.2, 2 * longest))
+        """Seconds still to wait, after an outage began, for the other processes' requests to end.
+
+        Their requests are as long as ours: twice our longest lately. Before we have seen one end we know
+        nothing of how long they take here, so the whole lease (the most the design ever waits for a
+        holder that says nothing)."""
+        durations = list(self._durations)
+        drain = min(self.link.lease, max(0.2, 2 * max(durations))) if durations else self.link.lease
         return max(0.0, self._cut_at + drain - time.monotonic())
+
+    async def _await_drain(self) -> bool:
+        """`_drain_left()` on the event loop; True as soon as Redis answers again (the wait is then over)."""
+        # The link's "up again" event is a thread's; check it every 0.1 s (only during an outage's drain).
+        while (left := self._drain_left()) > 0:
+            if self.link.up:
+                return True
+            await asyncio.sleep(min(left, 0.1))
+        return self.link.up
+
+    def _over_fallback(self, key: str) -> bool:
+        """True when more of our requests hold the local gate than the fallback allows: this one passed it
+        before it narrowed, and must queue again instead of going without a Redis slot."""
+        with self._lock:
+            state = self._endpoints.get(key)
+            return state is not None and state.in_flight > FALLBACK_ENDPOINT_LIMIT
+
+    def _heartbeat(self, _redis: object) -> None:
+        """On the link's helper thread while Redis is up: adopt unshared requests, widen after the grace."""
+        self._follow_link()
 
     def _follow_link(self) -> None:
         """Narrow the local gate during an outage; after one, adopt unshared requests, then widen it."""
@@ -161,7 +194,7 @@ class SharedEndpointLimiter(EndpointLimiter):
                 self._cut = False
             else:
                 changed = False
-                if up and self._cut and self._unshared and not self._adopted:
+                if up and self._cut and self._unadopted():
                     self._adopt()
             cut = self._cut
         if not changed:
@@ -175,6 +208,11 @@ class SharedEndpointLimiter(EndpointLimiter):
         logger.debug("shared limits: local gate %s to %d (%s)", "narrowed" if cut else "widened", limit,
                      ", ".join(endpoints) or "no endpoint yet")
 
+    def _unadopted(self) -> dict[str, int]:
+        """Requests per endpoint running without a Redis slot and not yet entered as holders (mode lock held)."""
+        missing = {e: n - len(self._adopted.get(e, ())) for e, n in self._unshared.items()}
+        return {e: n for e, n in missing.items() if n > 0}
+
     def _adopt(self) -> None:
         """Enter the requests running since the outage as holders (called with the mode lock held)."""
         try:
@@ -182,7 +220,7 @@ class SharedEndpointLimiter(EndpointLimiter):
         except RedisDown:
             return
         expiry = int(seconds) * 1000 + int(micros) // 1000 + int(self.link.lease * 1000)
-        for endpoint, count in self._unshared.items():
+        for endpoint, count in self._unadopted().items():
             keys = self.keys(endpoint)
             tokens = [self.link.new_token() for _ in range(count)]
             try:

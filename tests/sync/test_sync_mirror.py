@@ -149,3 +149,15 @@ def test_faults_do_not_change_the_mirror(sb: Any, tmp_path: Path) -> None:
     assert sum(sb.control.stats()["faults"].values()) > 0
     with new_client(sb) as client:
         assert_mirror_equal(client, read, ENTITIES)
+
+
+def test_a_chunked_first_sync_makes_no_load_without_rows(sb: Any, client: AutotaskClient, tmp_path: Path) -> None:
+    from py_autotask.sync import sync
+
+    result = sync(client, ["TicketNotes"], pipeline=_duckdb_pipeline(tmp_path), chunk_rows=100)
+    # Each load costs a fixed ~0.5 s of CPU, and the last one overlaps no fetching: the chunk that completes
+    # the entity finishes it in its own load, not in one more (empty) load after it.
+    packages = sorted((tmp_path / "dlt").glob("*/load/loaded/*"))
+    assert result.loads == len(packages) > 1
+    assert all(list(p.glob("completed_jobs/ticket_notes.*")) for p in packages), packages
+    assert_mirror_equal(client, duckdb_reader(tmp_path / "mirror.duckdb"), ["TicketNotes"])

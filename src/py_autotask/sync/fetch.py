@@ -57,7 +57,8 @@ class RangeFetch:
     def __init__(self, entity: Any, conditions: list[dict[str, Any]], ranges: Sequence[tuple[int, int | None]],
                  *, convert: Callable[[list[dict[str, Any]]], pa.Table], change: str | None,
                  skip: Mapping[str, int] | None = None, workers: int = 3, page_size: int = PAGE_SIZE,
-                 total: int | None = None, already: int = 0, on_request: Callable[[], None] | None = None) -> None:
+                 total: int | None = None, already: int = 0, on_request: Callable[[], None] | None = None,
+                 queue_pages: int = QUEUE_PAGES) -> None:
         self.entity = entity
         self.conditions = conditions
         self.convert = convert
@@ -69,9 +70,10 @@ class RangeFetch:
         # splitting the open last range into ever smaller ones, each costing a request.
         self.scheduler = RangeScheduler(list(ranges), total=total, page_size=page_size, already=already)
         self.workers = workers
-        # Pages waiting for the consumer: enough for ~2 s of fetching at the API's ceiling, so the workers go
-        # on while dlt loads a chunk (a page of Arrow is well under a megabyte).
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2 * workers, QUEUE_PAGES))
+        # Pages waiting for the consumer. A chunked sync asks for a whole chunk's worth: the workers go on
+        # fetching the next chunk while dlt normalises and loads this one (a page of Arrow is well under a
+        # megabyte: ~0.3 MB for 500 tickets), so the load overlaps the extraction.
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2 * workers, queue_pages))
         self._abort = threading.Event()
         self._threads: list[threading.Thread] = []
         self._ranges: dict[int, Any] = {}

@@ -1,10 +1,10 @@
 """`sync()`: run the source into a destination until every entity is complete, and summarise.
 
 The source is run in chunks (`chunk_rows` records per entity per dlt run): while dlt normalises and
-loads one chunk, the entity's fetch workers keep fetching the next (their queue is bounded), so the
-load overlaps the extraction, and each completed load commits how far the entity got — a sync that
-is stopped (Ctrl-C, kill -9) continues from there the next time. Load packages a stopped run had
-extracted but not loaded are loaded first.
+loads one chunk, the entity's fetch workers keep fetching the next (their queue holds up to a chunk
+of pages), so the load overlaps the extraction, and each completed load commits how far the entity
+got — a sync that is stopped (Ctrl-C, kill -9) continues from there the next time. Load packages a
+stopped run had extracted but not loaded are loaded first.
 """
 
 from __future__ import annotations

@@ -47,10 +47,13 @@ def query(app: AppContext, entity: str, filter_text: str | None, fields: str | N
     name = find_entity(entity)["name"]
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
+    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    twice = [f for i, f in enumerate(chosen or []) if f.casefold() in {c.casefold() for c in (chosen or [])[:i]}]
+    if twice:  # checked before connecting, like every usage error
+        fail(f"--fields: {twice[0]!r} is given twice", ExitCode.USAGE)
     ent = app.client().entity(name)
     metadata = ent.fields()
     udf_names = [str(u["name"]) for u in ent.udfs()] if find_entity(name).get("hasUdfs") else []
-    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     columns, include = _columns(name, metadata, udf_names, chosen, table=fmt == "table")
     if fmt == "table" and limit is None:
         limit = TABLE_ROWS

@@ -193,6 +193,8 @@ def build_request(
         parse_filter(filter)  # a syntax error stops here, before any request
     _check_extra(fmt)
     field_list = [f.strip() for f in fields.split(",")] if isinstance(fields, str) else list(fields or [])
+    _check_window(since, until)
+    _check_unique(field_list)
     return ExportRequest(
         entities=names, outputs=outputs, format=fmt, filter=filter if filter not in ("", []) else None,
         fields=[f for f in field_list if f] or None, since=since, until=until, labels=labels, resume=resume,
@@ -200,6 +202,32 @@ def build_request(
         state_file=Path(state_file) if state_file is not None else None, workers=threads,
         parallel_entities=parallel, page_size=page_size, csv_raw=csv_raw, force=force,
     )
+
+
+def _check_window(since: str | None, until: str | None) -> None:
+    """--since/--until must be dates or date-times, the first before the second (an empty window is a typo)."""
+    from .._datetime import parse_date_or_datetime
+
+    bounds = {}
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            try:
+                bounds[name] = parse_date_or_datetime(str(value))
+            except ValueError:
+                raise ValueError(f"{name} {value!r} is not a date or date-time (use YYYY-MM-DD or "
+                                 "YYYY-MM-DDTHH:MM[:SS], UTC unless it ends in Z or ±HH:MM)") from None
+    if len(bounds) == 2 and bounds["since"] >= bounds["until"]:
+        raise ValueError(f"since {since} is not before until {until}: the window holds no time")
+
+
+def _check_unique(fields: Sequence[str]) -> None:
+    """A field named twice is a typo (Autotask's field names are case-insensitive)."""
+    seen: set[str] = set()
+    for name in fields:
+        key = name.strip().casefold()
+        if key and key in seen:
+            raise ValueError(f"fields: {name.strip()!r} is given twice")
+        seen.add(key)
 
 
 _preloading: threading.Thread | None = None

@@ -24,7 +24,7 @@ from .._records import check_sendable
 from .flows import Done, JobContext, create_flow, delete_flow, update_flow, upsert_flow
 from .journal import Journal, JournalEntry, row_hash
 from .matching import Flow, Op, ReferenceCache, check_references, lookup_keys
-from .readers import InputRow, read_rows
+from .readers import InputFileError, InputRow, read_rows
 from .results import SUCCESS_OUTCOMES, BulkSummary, RowResult
 from .schema import EntitySchema, entity_for_reference
 from .validate import Operation, PreparedRow, RowValidator
@@ -133,6 +133,7 @@ class JobCore:
         elif options.resume and not options.dry_run:
             self.summary.notices.append("no journal to resume; started a new one")
         self.refusal: str | None = None  # set when invalid rows stop the whole job (see _check_whole_file)
+        self._wrote_nothing = False  # the file could not be read: the job stopped before its first write
         self._references = ReferenceCache.empty()
         self._reference_targets = self._targets() if options.check_references else {}
 
@@ -173,7 +174,7 @@ class JobCore:
     # -- chunks ------------------------------------------------------------------------------------
     def chunks(self, source: Any) -> Iterator[list[InputRow]]:
         """The input, read lazily and cut into chunks of `chunk_size` rows (a file is checked whole first)."""
-        if isinstance(source, (str, os.PathLike)) and not self.options.dry_run and not self.options.skip_invalid:
+        if isinstance(source, (str, os.PathLike)) and not self.options.dry_run:
             self._check_whole_file(source)
         rows = read_rows(source, format=self.options.format, sheet=self.options.sheet)
         while chunk := list(itertools.islice(rows, max(1, self.options.chunk_size))):
@@ -183,7 +184,8 @@ class JobCore:
         """Read and validate every row of the file before the first write (memory: one row at a time).
 
         A file that cannot be read to its end (bad encoding, a ragged line, broken JSON) raises
-        InputFileError; invalid rows make `refusal` say why no row will be written.
+        InputFileError, --skip-invalid or not; invalid rows make `refusal` say why no row will be written
+        (unless --skip-invalid).
         """
         invalid: list[int] = []
         count = 0
@@ -194,8 +196,9 @@ class JobCore:
                     if len(invalid) < 5:
                         invalid.append(row.number)
         except (ConfigurationError, ValueError, csv.Error) as exc:
+            self._wrote_nothing = True
             raise InputFileError(f"{os.fspath(source)}: {_reading_problem(exc, source)}; nothing was written") from None
-        if count:
+        if count and not self.options.skip_invalid:
             rows = ", ".join(map(str, invalid)) + (", …" if count > len(invalid) else "")
             self.refusal = (f"nothing written: {count} row{'s' if count != 1 else ''} of the input "
                             f"{'are' if count != 1 else 'is'} invalid (row {rows}); fix them, or pass "
@@ -329,13 +332,9 @@ class JobCore:
         if self.refusal:
             self.summary.aborted = self.summary.aborted or self.refusal
         self.journal.close()
-        if self.refusal and not self.journal.resumed:
+        if (self.refusal or self._wrote_nothing) and not self.journal.resumed:
             self.journal.remove()  # it holds nothing: the corrected file starts a new job without --resume
         return self.summary
-
-
-class InputFileError(ValueError):
-    """The input file cannot be read to its end (encoding, a ragged line, broken JSON, a bad XLSX)."""
 
 
 def _reading_problem(exc: BaseException, source: str | os.PathLike[str]) -> str:

@@ -136,6 +136,11 @@ class Journal:
                 self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA)
             self._bind_job(operation, entity, list(key))
+        except sqlite3.DatabaseError as exc:  # not SQLite at all, damaged, or another program's database
+            self._conn.close()
+            self._release_run_lock()
+            raise JournalError(f"{self.path} is not a readable bulk journal ({exc}); pass another --journal, or "
+                               "delete the file to start the job over") from None
         except BaseException:
             # The caller never gets the object to close, so a refused journal must not leak its connection
             # (Python 3.13 reports that as a ResourceWarning).

@@ -27,12 +27,17 @@ from typing import Any
 
 from .._exceptions import ConfigurationError
 
-__all__ = ["FORMATS", "InputRow", "count_records", "format_from_path", "read_rows"]
+__all__ = ["FORMATS", "InputFileError", "InputRow", "count_records", "format_from_path", "read_rows"]
 
 #: Input formats by name; `format_from_path` maps file suffixes onto them.
 FORMATS = ("csv", "json", "ndjson", "xlsx")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xlsx": "xlsx",
              ".xlsm": "xlsx"}
+
+
+class InputFileError(ConfigurationError, ValueError):
+    """The input file cannot be read to its end; the message names the file and what is wrong with it
+    (encoding, a ragged line, broken or too deeply nested JSON, a corrupt workbook, a cell too large)."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,10 @@ def format_from_path(path: str | os.PathLike[str]) -> str:
     try:
         return _SUFFIXES[suffix]
     except KeyError:
-        raise ConfigurationError(
+        raise InputFileError(
             f"cannot tell the input format of {os.fspath(path)!r} from its suffix; "
-            f"use one of {', '.join(sorted(_SUFFIXES))} or pass format= ({', '.join(FORMATS)})"
+            f"use one of {', '.join(sorted(_SUFFIXES))} or name the format ({', '.join(FORMATS)}: --format on the "
+            "command line, format= in Python)"
         ) from None
 
 
@@ -87,15 +93,36 @@ def count_records(path: str | os.PathLike[str], fmt: str | None = None, sheet: s
 
 
 def _read_path(path: Path, fmt: str, sheet: str | None) -> Iterator[InputRow]:
-    if fmt == "csv":
-        return _read_csv(path)
-    if fmt == "json":
-        return _read_json(path)
-    if fmt == "ndjson":
-        return _read_ndjson(path)
-    if fmt == "xlsx":
-        return _read_xlsx(path, sheet)
-    raise ConfigurationError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    readers = {"csv": _read_csv, "json": _read_json, "ndjson": _read_ndjson,
+               "xlsx": lambda p: _read_xlsx(p, sheet)}
+    if fmt not in readers:
+        raise InputFileError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return _named_problems(readers[fmt](path), path, fmt)
+
+
+def _named_problems(rows: Iterator[InputRow], path: Path, fmt: str) -> Iterator[InputRow]:
+    """Every way reading can fail, as an InputFileError that says what is wrong with which file."""
+    try:
+        yield from rows
+    except InputFileError:
+        raise
+    except ConfigurationError as exc:  # the readers' own findings name the file already
+        raise InputFileError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text (a byte 0x{exc.object[exc.start]:02x}); save it as UTF-8") from None
+    except RecursionError:
+        raise InputFileError(f"{path}: JSON nested too deeply to read (a bulk file holds flat records)") from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: not readable as CSV ({exc})") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except Exception as exc:
+        if fmt != "xlsx":
+            raise
+        # openpyxl reports a damaged workbook in many ways (BadZipFile, KeyError, ValueError …).
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
 
 
 def _read_csv(path: Path) -> Iterator[InputRow]:
@@ -106,13 +133,27 @@ def _read_csv(path: Path) -> Iterator[InputRow]:
         if header is None:
             return
         columns = _check_header([c.strip() for c in header], path)
-        for number, cells in enumerate(reader, start=1):
+        for number, cells in enumerate(_limited(reader, path), start=1):
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line is not a record, but it keeps its number so later rows stay stable
             if len(cells) > len(columns):
                 raise ConfigurationError(f"{path}: record {number} has {len(cells)} cells, the header {len(columns)}")
             # A short record (trailing cells left off) is common and means those cells are empty.
             yield InputRow(number, {col: cell for col, cell in zip(columns, cells, strict=False) if cell != ""})
+
+
+def _limited(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The CSV records, a cell beyond the csv module's limit named by its line (no Autotask field is that long)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                raise
+            raise InputFileError(f"{path}: line {reader.line_num} has a cell longer than "
+                                 f"{csv.field_size_limit():,} characters; no Autotask field holds that much") from None
 
 
 def _check_header(columns: list[str], path: Path) -> list[str]:

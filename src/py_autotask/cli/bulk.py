@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,15 +122,20 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
     _check_outputs(file, report, journal, resume=resume, force=force)
+    journal_path = journal or default_journal_path(report, file)
+    if not dry_run and journal is None:
+        _check_journal_place(file, report, resume)
     options = BulkOptions(
         key=keys, parent_field=parent_field, resume=resume, skip_invalid=skip_invalid, dry_run=dry_run, check_references=check_references,
         read_only=read_only,  # type: ignore[arg-type]
-        timezone=zone, format=fmt, sheet=sheet, reconcile_delay=reconcile_delay,
-        journal=journal or default_journal_path(report, file),
+        timezone=zone, format=fmt, sheet=sheet, reconcile_delay=reconcile_delay, journal=journal_path,
     )
     console = stderr_console()
     show = not (no_progress or quiet) and console.is_terminal
-    total = count_records(file, fmt, sheet) if show else None
+    try:
+        total = count_records(file, fmt, sheet) if show else None
+    except InputFileError:
+        total = None  # the job's own reading says what is wrong with the file, before any write
     run = BulkEngine(app.client()).run(operation, name, file, options)  # type: ignore[arg-type]
     results = []
     interrupted = False
@@ -142,14 +148,20 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
         fail(str(exc), ExitCode.USAGE)
     except ValueError as exc:  # a --key or --parent-field the entity does not have
         fail(str(exc), ExitCode.USAGE)
+    except sqlite3.DatabaseError as exc:  # damaged after it was opened (a disk error, another program)
+        fail(f"the journal {options.journal} cannot be read or written ({exc})", ExitCode.ERROR)
     except KeyboardInterrupt:
         interrupted = True
     summary = run.summary
     if report is not None:
-        write_report(results, report)
+        try:
+            write_report(results, report)
+        except OSError as exc:  # a full disk, a directory of that name: say which file, no traceback
+            fail(f"cannot write the report {report}: {exc.strerror or exc}", ExitCode.ERROR)
     if not quiet:
+        _print_invalid(console, results)
         console.print(summary.describe(), highlight=False, markup=False)
-        if not dry_run and options.journal is not None:
+        if not dry_run and options.journal is not None and Path(options.journal).exists():  # kept for --resume
             console.print(f"journal: {options.journal}", highlight=False, markup=False)
     # The summary above says what failed; only the exit code is left to choose.
     if interrupted:
@@ -185,6 +197,40 @@ def _records_writes(report: Path) -> bool:
                        and not any(part.startswith("dry run:") for part in row[3].split(" | ")) for row in rows)
     except (OSError, UnicodeDecodeError, csv.Error):
         return True
+
+
+INVALID_SHOWN = 20  # invalid rows whose reasons the summary lists (all of them are in --report)
+
+
+def _print_invalid(console: Any, results: list[Any]) -> None:
+    """Each invalid row's reasons, the first INVALID_SHOWN of them, so a dry run needs no --report."""
+    invalid = sorted((r for r in results if r.outcome == "invalid"), key=lambda r: r.row_number)
+    for result in invalid[:INVALID_SHOWN]:
+        console.print(f"row {result.row_number}: {'; '.join(result.messages)}", highlight=False, markup=False,
+                      soft_wrap=True)
+    if len(invalid) > INVALID_SHOWN:
+        console.print(f"… and {len(invalid) - INVALID_SHOWN} more invalid rows (--report FILE lists every row)",
+                      highlight=False, markup=False)
+
+
+def _check_journal_place(file: Path, report: Path | None, resume: bool) -> None:
+    """The journal follows --report (beside it) or else the input: a run whose --report differs from the
+    earlier run's would silently start a new job and write every row again. Checked before connecting."""
+    from ..bulk import default_journal_path
+
+    here = default_journal_path(report, file)
+    elsewhere = default_journal_path(None, file) if report is not None else None
+    if here is None or here.exists():
+        return
+    earlier = elsewhere if elsewhere is not None and elsewhere.exists() else None
+    if earlier is not None:
+        fail(f"an earlier run of {file} left its journal at {earlier} (it ran without --report); this run would "
+             f"start a new job at {here}. Continue that job with --journal {earlier} --resume, or delete it to "
+             "start over", ExitCode.USAGE)
+    if resume:
+        fail(f"--resume: there is no journal at {here} to continue (the journal goes beside --report, else beside "
+             "the input): give the earlier run's --report or its --journal FILE, or leave out --resume to start a "
+             "new job", ExitCode.USAGE)
 
 
 def _zone(name: str | None) -> Any:

@@ -95,12 +95,18 @@ class ThresholdBudgetExceeded(AutotaskError):
 
 
 class CircuitOpenError(AutotaskError):
-    """The endpoint's circuit breaker is open; `retry_after` seconds remain in the cool-down."""
+    """The endpoint's circuit breaker is open; `retry_after` seconds remain in the cool-down.
 
-    def __init__(self, endpoint: str, retry_after: float, last_error: str | None = None) -> None:
+    `unreachable` is True when the failures that opened it were connections that never got through
+    (refused, no route, unknown host): nothing answers at that address, a network or base-URL problem.
+    """
+
+    def __init__(self, endpoint: str, retry_after: float, last_error: str | None = None, *,
+                 unreachable: bool = False) -> None:
         self.endpoint = endpoint
         self.retry_after = retry_after
         self.last_error = last_error
+        self.unreachable = unreachable
         detail = f" (last error: {last_error})" if last_error else ""
         super().__init__(
             f"circuit open for {endpoint}: too many consecutive failures; "

@@ -180,9 +180,12 @@ def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
     while True:
         outcome = yield from _exchange(call, config, rt)
         if not isinstance(outcome, (TransportFailure, AutotaskError)):
+            rt.reached = True
             _report(rt, call, None)
             return outcome
         failure = outcome
+        if not isinstance(failure, TransportFailure):
+            rt.reached = True  # an error answer is an answer: something listens there
         if call.authenticated and not redetected and _stale_zone(failure, rt):
             redetected = True
             forgotten = yield from _forget_zone(config, rt, _error_of(failure))
@@ -201,6 +204,10 @@ def request_flow(call: Call, config: ClientConfig, rt: Runtime) -> Flow:
         )
         if not decision.retry:
             raise decision.error
+        if isinstance(failure, TransportFailure) and not failure.sent and not rt.reached and attempt >= 1:
+            # Nothing at this address has ever answered: a wrong base URL or no network, not a blip that
+            # the full backoff (7.5 s) would ride out. One retry, then say so.
+            raise failure.error
         # Only an unanswered send or a bare 5xx may have been acted on; a 429 was refused outright.
         sent_before = sent_before or isinstance(failure, InternalServerError) or (
             isinstance(failure, TransportFailure) and failure.sent
@@ -273,7 +280,8 @@ def _report(rt: Runtime, call: Call, failure: TransportFailure | AutotaskError |
         return
     if isinstance(failure, TransportFailure) or isinstance(failure, InternalServerError):
         reason = str(failure.error if isinstance(failure, TransportFailure) else failure)
-        rt.breaker.failure(call.path, reason[:200])
+        rt.breaker.failure(call.path, reason[:200],
+                           unreachable=isinstance(failure, TransportFailure) and not failure.sent)
     else:
         rt.breaker.success(call.path)
 

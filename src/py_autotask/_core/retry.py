@@ -8,6 +8,8 @@ The policy (issue #4, item 3):
   server (read timeout, reset, truncated answer, bare 5xx) it is not re-sent: the caller gets
   `AmbiguousWriteError` with the payload. Connect failures (nothing was sent) and 429s (Autotask refused
   the request before acting on it) are retried even for creates;
+- connect failures (nothing sent) before any request of the client has had an answer are retried once
+  only (`request_flow`): nothing there has ever answered, so it is a wrong address or no network;
 - backoff: `initial_delay * 2**attempt`, capped at `max_delay`, +/- `jitter`; a `Retry-After` header
   wins when present, unless it exceeds `MAX_RETRY_AFTER` (then the error is raised, not slept through).
 """

@@ -63,6 +63,7 @@ class Runtime:
     # their active values, needs no new read (exports query page by page, bulk writes row by row, also with
     # caching off); anything else is checked against a fresh read before it is refused.
     udfs: dict[str, tuple[dict[str, Any], ...]] = dataclasses.field(default_factory=dict)
+    reached: bool = False  # some request got an HTTP answer (see request_flow: connect failures before that)
 
     @classmethod
     def build(

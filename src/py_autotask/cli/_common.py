@@ -60,7 +60,9 @@ __all__ = [
     "exit_code_for",
     "fail",
     "flush_stdout",
+    "nothing_answers",
     "pass_app",
+    "quiet_library_notices",
     "report_failure",
     "silence_stdout",
     "stderr_console",
@@ -133,6 +135,10 @@ def exit_code_for(exc: BaseException) -> int:
         return ExitCode.INTERRUPTED
     if isinstance(exc, (CommandFailed, click.ClickException)):
         return exc.exit_code
+    if isinstance(exc, AutotaskError) and isinstance(exc, ValueError):
+        return ExitCode.USAGE  # what was given is wrong (a filter, a record, an input file), not the credentials
+    if isinstance(exc, CircuitOpenError) and exc.unreachable:
+        return ExitCode.API  # nothing answers at that address: the network or --base-url, not a limit
     if isinstance(exc, (ConfigurationError, AuthenticationError, PermissionDeniedError)):
         return ExitCode.AUTH
     if isinstance(exc, (ThresholdBudgetExceeded, CircuitOpenError, RateLimitError)):
@@ -156,6 +162,13 @@ _HINTS: list[tuple[type[BaseException], str]] = [
 
 def describe_error(exc: BaseException) -> str:
     """One line for stderr: Autotask's own message where the API sent one, plus what to do about it."""
+    if isinstance(exc, APIStatusError) and nothing_answers(exc):
+        # Autotask answers in JSON; an HTML page comes from some other web server (or a wrong path on it).
+        return _one_line(f"{_origin_of(exc.url)} answered {exc.status_code} to {exc.method} {_path_of(exc.url)} "
+                         f"with an HTML page ({exc.message or 'untitled'}), not Autotask's JSON — check --base-url "
+                         "(an Autotask API root looks like https://webservicesNN.autotask.net/ATServicesRest/)")
+    if isinstance(exc, CircuitOpenError) and exc.unreachable:
+        return _one_line(f"{exc.last_error or 'no connection'} — check the network and --base-url")
     if isinstance(exc, APIStatusError):
         message = exc.message or "(no message in the response body)"
         text = f"Autotask answered {exc.status_code} to {exc.method} {_path_of(exc.url)}: {message}"
@@ -171,12 +184,27 @@ def describe_error(exc: BaseException) -> str:
     return _one_line(text)
 
 
+def nothing_answers(exc: BaseException | None) -> bool:
+    """The failure says --base-url reaches no Autotask (nothing listens, no network, some other web server):
+    no entity or record is to blame, so one line says it once."""
+    if isinstance(exc, CircuitOpenError):
+        return exc.unreachable
+    if isinstance(exc, APIStatusError):
+        return isinstance(exc.body, str) and "<" in exc.body
+    return isinstance(exc, APIConnectionError)
+
+
 def _path_of(url: str) -> str:
     # The path names the entity and the operation; the host only makes the line longer.
     marker = url.find("/V1.0/")
     if marker < 0:
         marker = url.lower().find("/v1.0/")
     return url[marker:].split("?", 1)[0] if marker >= 0 else url
+
+
+def _origin_of(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else url
 
 
 def _one_line(text: str) -> str:
@@ -269,6 +297,22 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def _is_circuit_notice(record: Any) -> bool:
+    return not str(record.msg).startswith("circuit for ")
+
+
+def quiet_library_notices(quiet: bool) -> None:
+    """While a command runs without -v, drop the breaker's "circuit … opened" log lines: the command
+    reports the failure itself, as one line with its exit code (with -v they show, with the traceback)."""
+    import logging
+
+    logger = logging.getLogger("py_autotask.limits")
+    if quiet and _is_circuit_notice not in logger.filters:
+        logger.addFilter(_is_circuit_notice)
+    elif not quiet:
+        logger.removeFilter(_is_circuit_notice)
 
 
 def report_failure(exc: BaseException, verbose: int) -> int:

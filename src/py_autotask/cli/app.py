@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ._common import EXIT_CODE_HELP, AppContext, ExitCode, fail, report_failure
+from ._common import EXIT_CODE_HELP, AppContext, ExitCode, fail, quiet_library_notices, report_failure
 
 __all__ = ["COMMANDS", "cli"]
 
@@ -133,6 +133,9 @@ def cli(ctx: click.Context, verbose: int, **options: Any) -> None:
     app = AppContext(options=options, verbose=verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
+    if not verbose:  # for this command only: the process may run more than one (tests, embedding)
+        quiet_library_notices(True)
+        ctx.call_on_close(lambda: quiet_library_notices(False))
     if verbose >= 2:
         import logging
 

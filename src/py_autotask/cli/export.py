@@ -14,6 +14,7 @@ from ._common import (
     describe_error,
     exit_code_for,
     fail,
+    nothing_answers,
     pass_app,
     stderr_console,
 )
@@ -117,6 +118,9 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     gone = next((e.exception for e in summary.failed if isinstance(e.exception, BrokenPipeError)), None)
     if output == "-" and gone is not None:
         raise gone  # the reader of stdout went away (`-o - | head`): a quiet end, as `cat` has (report_failure)
+    if summary.failed and len(summary.failed) == len(summary.entities) and all(
+            nothing_answers(e.exception) for e in summary.failed):
+        raise summary.failed[0].exception  # type: ignore[misc]  # one line: no Autotask at --base-url
     if not quiet:
         render_summary(summary, console)
         for warning in summary.warnings:

@@ -54,6 +54,7 @@ class _Circuit:
     opened_at: float | None = None
     trial_started: float | None = None
     last_error: str | None = None
+    unreachable: bool = False  # the last failure was a connection that never got through
 
 
 class CircuitBreaker:
@@ -88,10 +89,11 @@ class CircuitBreaker:
             now = self._clock()
             remaining = circuit.opened_at + self.cooldown - now
             if remaining > 0:
-                raise CircuitOpenError(key, remaining, circuit.last_error)
+                raise CircuitOpenError(key, remaining, circuit.last_error, unreachable=circuit.unreachable)
             trial_busy = circuit.trial_started is not None and now - circuit.trial_started < self.cooldown
             if trial_busy:
-                raise CircuitOpenError(key, HALF_OPEN_RETRY_AFTER_SECONDS, circuit.last_error)
+                raise CircuitOpenError(key, HALF_OPEN_RETRY_AFTER_SECONDS, circuit.last_error,
+                                       unreachable=circuit.unreachable)
             circuit.trial_started = now
             logger.info("circuit for %s half-open: letting one trial request through", key)
 
@@ -106,12 +108,15 @@ class CircuitBreaker:
                 logger.info("circuit for %s closed again after a successful trial", key)
             del self._circuits[key]
 
-    def failure(self, endpoint: str, reason: str | None = None) -> None:
-        """Report a transient failure; the threshold-th in a row (or a failed trial) opens the circuit."""
+    def failure(self, endpoint: str, reason: str | None = None, *, unreachable: bool = False) -> None:
+        """Report a transient failure; the threshold-th in a row (or a failed trial) opens the circuit.
+
+        `unreachable`: the request never got through (connection refused, unknown host)."""
         key = self._key_func(endpoint)
         with self._lock:
             circuit = self._circuits.setdefault(key, _Circuit())
             circuit.last_error = reason
+            circuit.unreachable = unreachable
             circuit.failures += 1
             trial_failed = circuit.trial_started is not None
             if trial_failed or (circuit.opened_at is None and circuit.failures >= self.failure_threshold):

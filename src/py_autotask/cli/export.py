@@ -130,6 +130,9 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
         return
     for entity in failed:
         line = describe_error(entity.exception) if entity.exception is not None else entity.error or entity.status
+        target = request.outputs.get(entity.entity)
+        if isinstance(entity.exception, OSError) and not entity.exception.filename and target is not None:
+            line += f" (writing {target})"  # a full disk names no file: say which one
         click.echo(f"py-autotask: error: {entity.entity}: {line}", err=True)
     if len(failed) < len(summary.entities):
         raise CommandFailed(exit_code=ExitCode.PARTIAL)  # each failure is reported above

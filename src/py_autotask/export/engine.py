@@ -465,9 +465,11 @@ class _EntityJob:
         checkpoint.save()
 
     def _stop_sink(self, checkpoint: Checkpoint, sink: FileSink | StdoutSink, scheduler: RangeScheduler) -> None:
-        if self.output is not None:
-            self._save(checkpoint, sink, scheduler)
-        sink.abandon()
+        try:
+            if self.output is not None:
+                self._save(checkpoint, sink, scheduler)  # a full disk fails here too: the files close anyway
+        finally:
+            sink.abandon()
         self.summary.records = sink.rows
 
     def _fetcher(self, scheduler: RangeScheduler, pages: queue.Queue[_Page | _FetcherEnded],

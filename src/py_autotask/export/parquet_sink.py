@@ -105,8 +105,10 @@ class ParquetSink(FileSink):
 
     def abandon(self) -> None:
         """Stop without finishing: keep the journal for --resume (the Parquet file is rebuilt from it)."""
-        self._raw.close()
-        self._discard_file()
+        try:
+            self._raw.close()
+        finally:
+            self._discard_file()
 
     def _discard_file(self) -> None:
         file, self._file = self._file, None

@@ -126,4 +126,9 @@ class ParquetWriter(Writer):
         try:
             self.flush_row_group()
         finally:
-            self._writer.close()
+            try:
+                self._writer.close()
+            finally:
+                # A close that failed (a full disk) must not run again from pyarrow's __del__, which would
+                # print "Exception ignored … Traceback" at exit; the error was raised here already.
+                self._writer.is_open = False

@@ -148,3 +148,20 @@ def test_an_export_onto_a_full_disk_is_one_line_naming_the_file_without_a_traceb
     assert done.stderr.splitlines() == [done.stderr.strip()], done.stderr
     assert "No space left on device" in done.stderr and f"(writing {target})" in done.stderr
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
+
+
+@pytest.mark.parametrize("damaged", ["checkpoint", "watermarks"])
+def test_a_damaged_export_state_file_is_named_not_unexpected(cli: Run, tmp_path: Path, damaged: str) -> None:
+    state = tmp_path / ".py-autotask"
+    if damaged == "checkpoint":
+        target, args = state / "checkpoints" / "Tickets.csv.json", ["export", "Tickets", "-o", "Tickets.csv", "--resume"]
+    else:
+        target, args = state / "watermarks.json", ["export", "Tickets", "-o", "inc/", "--incremental"]
+        state = tmp_path / "inc" / ".py-autotask"
+        target = state / "watermarks.json"
+    target.parent.mkdir(parents=True)
+    target.write_text('{"version": 1, "entities": {', encoding="utf-8")  # cut off mid-write by an old version
+    code, _, err = cli(*args)
+    assert code == 2, err
+    assert f"{target.relative_to(tmp_path)} is damaged" in err, err  # the path as given (-o is relative here)
+    assert "unexpected" not in err and "Traceback" not in err

@@ -19,11 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import AutotaskError
+
 __all__ = [
     "STATE_VERSION",
     "Checkpoint",
     "EntityWatermark",
     "OutputExistsError",
+    "StateFileError",
     "Watermarks",
     "atomic_write_json",
     "check_no_overwrite",
@@ -89,13 +92,21 @@ def check_no_overwrite(outputs: list[Path], checkpoints: Path, *, resume: bool) 
         raise OutputExistsError(blocked[0][0], blocked[0][1], len(blocked) - 1)
 
 
+class StateFileError(AutotaskError, ValueError):
+    """A checkpoint or watermark file that cannot be read; the message names it and what to do."""
+
+
 def read_json(path: Path) -> Any | None:
-    """The parsed file, or None when it does not exist."""
+    """The parsed file, or None when it does not exist; StateFileError when it is damaged."""
     try:
         with path.open(encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError:
         return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise StateFileError(f"{path} is damaged ({why}); move it away to "
+                             "start over (an export then begins anew, an --incremental one reads everything)") from None
 
 
 def options_key(options: dict[str, Any]) -> str:
@@ -175,8 +186,11 @@ class Watermarks:
     def __init__(self, path: Path) -> None:
         self.path = path
         data = read_json(path) or {}
+        if not isinstance(data, dict):
+            raise StateFileError(f"{path} is damaged (not a JSON object); move it away to start over (the next "
+                                 "--incremental run then reads everything)")
         if data and data.get("version") != STATE_VERSION:
-            raise ValueError(f"{path} was written by another version of py-autotask (state version "
+            raise StateFileError(f"{path} was written by another version of py-autotask (state version "
                              f"{data.get('version')!r}); move it away to start a full export")
         self._entities: dict[str, EntityWatermark] = {}
         fields = {f.name for f in dataclasses.fields(EntityWatermark)}

@@ -126,3 +126,18 @@ def test_a_report_or_resume_that_would_start_a_new_job_is_refused_before_connect
     assert "an earlier run of t.csv left its journal at t.csv.journal.sqlite" in moved.stderr
     assert "--journal t.csv.journal.sqlite --resume" in moved.stderr
     assert "resume=True" not in moved.stderr + lost.stderr and "format=" not in moved.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--dry-run"]])
+def test_a_sheet_the_workbook_does_not_have_is_named_with_the_sheets_it_has(env: RunningServer, tmp_path: Path,
+                                                                            mode: list[str]) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Tickets"
+    book.active.append(list(TICKET))
+    book.active.append(list(TICKET.values()))
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    result = CliRunner().invoke(cli, ["bulk", "create", "Tickets", str(path), "--sheet", "Tikets", *mode])
+    assert result.exit_code == 2, result.output
+    assert f"{path} has no sheet 'Tikets'; its sheets: 'Tickets'" in " ".join(result.output.split())

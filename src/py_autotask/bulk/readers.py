@@ -83,13 +83,26 @@ def count_records(path: str | os.PathLike[str], fmt: str | None = None, sheet: s
     if fmt == "xlsx":
         import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True)
         try:
-            rows = (book[sheet] if sheet else book.worksheets[0]).max_row
+            book = openpyxl.load_workbook(path, read_only=True)
+        except Exception:
+            return None  # a damaged workbook: reading it says what is wrong (see _named_problems)
+        try:
+            rows = _sheet(book, sheet, Path(path)).max_row
+        except InputFileError:
+            return None
         finally:
             book.close()
         return None if rows is None else max(0, rows - 1)
     return None
+
+
+def _sheet(book: Any, name: str | None, path: Path) -> Any:
+    if name is None:
+        return book.worksheets[0]
+    if name not in book.sheetnames:
+        raise InputFileError(f"{path} has no sheet {name!r}; its sheets: {', '.join(map(repr, book.sheetnames))}")
+    return book[name]
 
 
 def _read_path(path: Path, fmt: str, sheet: str | None) -> Iterator[InputRow]:
@@ -207,7 +220,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Iterator[InputRow]:
     # read_only streams rows from the zip instead of building the whole workbook in memory.
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        worksheet = book[sheet] if sheet else book.worksheets[0]
+        worksheet = _sheet(book, sheet, path)
         rows = worksheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:

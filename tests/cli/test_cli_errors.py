@@ -41,10 +41,13 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _run(tmp_path: Path, base_url: str, *args: str, timeout: float = 60) -> tuple[int, str, float]:
+def _run(tmp_path: Path, base_url: str, *args: str, timeout: float = 60,
+         username: str | None = "user@example.com") -> tuple[int, str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME="user@example.com", AUTOTASK_SECRET="not-a-secret",
-               AUTOTASK_INTEGRATION_CODE="CODE", AUTOTASK_CONFIG=str(tmp_path / "none.toml"), AUTOTASK_CACHE="off")
+    env.update(PYTHONPATH=SRC, AUTOTASK_SECRET="not-a-secret", AUTOTASK_INTEGRATION_CODE="CODE",
+               AUTOTASK_CONFIG=str(tmp_path / "none.toml"), AUTOTASK_CACHE="off")
+    if username is not None:
+        env["AUTOTASK_USERNAME"] = username
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "py_autotask.cli", "--base-url", base_url, *args], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
@@ -165,3 +168,14 @@ def test_a_damaged_export_state_file_is_named_not_unexpected(cli: Run, tmp_path:
     assert code == 2, err
     assert f"{target.relative_to(tmp_path)} is damaged" in err, err  # the path as given (-o is relative here)
     assert "unexpected" not in err and "Traceback" not in err
+
+
+def test_sync_says_what_failed_with_the_tables_exit_code(tmp_path: Path) -> None:
+    pytest.importorskip("dlt")
+    base = f"http://127.0.0.1:{_closed_port()}/ATServicesRest/"
+    code, err, _ = _run(tmp_path, base, "sync", "Tickets", "--dsn", str(tmp_path / "m.duckdb"))
+    assert code == 4, err  # was 1 with "[Errno 111] Connection refused": httpx's cause, not our error
+    assert "sync failed: connection failed" in err and "check the network and --base-url" in err
+    assert err.count("\n") == 1
+    code, err, _ = _run(tmp_path, base, "sync", "Tickets", "--dsn", str(tmp_path / "m.duckdb"), username=None)
+    assert code == 3 and "missing Autotask credentials" in err, err  # was 1

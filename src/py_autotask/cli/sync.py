@@ -6,6 +6,7 @@ import os
 
 import click
 
+from .._exceptions import AutotaskError
 from ._common import (
     AppContext,
     CommandFailed,
@@ -107,8 +108,7 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
         raise Interrupted("the next sync continues from the last completed load") from None
     except Exception as exc:
         cause = _root_cause(exc)
-        raise CommandFailed(f"sync failed: {describe_error(cause)}",
-                            exit_code_for(cause) if cause is not exc else ExitCode.ERROR) from exc
+        raise CommandFailed(f"sync failed: {describe_error(cause)}", exit_code_for(cause)) from exc
     if not quiet:
         _render(result, console, mass_delete_share)
     if result.refused:
@@ -138,13 +138,15 @@ def _render(result: object, console: object, share: float) -> None:
 
 
 def _root_cause(exc: BaseException) -> BaseException:
-    """dlt wraps a failure of our resource (an API error) in its step exceptions: report the API error."""
+    """dlt wraps a failure of our resource (an API error) in its step exceptions: report the API error
+    (the outermost of ours: an APIConnectionError's own cause is httpx's, which says less)."""
     seen = exc
-    while True:
+    while not isinstance(seen, AutotaskError):
         inner = seen.__cause__ or getattr(seen, "exception", None)
         if not isinstance(inner, BaseException) or inner is seen:
             return seen
         seen = inner
+    return seen
 
 
 def _without_password(dsn: str) -> str:

@@ -6,7 +6,9 @@ module named here has a feature that needs it, and that feature imports it when 
 - the Redis-shared limits (`limits.shared_slots`, `shared_budget`, `redis_link`: asyncio, a thread pool)
   only with `limits="redis://…"` or `AUTOTASK_REDIS_URL`;
 - the typed tables (`py_autotask.tables`, pyarrow) only on `.to_arrow()` / `.to_pandas()` / `.to_polars()`;
-- the disk cache (`platformdirs`) only when the client caches (not with `cache=False`).
+- the disk cache (`platformdirs`) only when the client caches (not with `cache=False`);
+- difflib only for a misspelt name's suggestions; pkgutil and zipfile never (package data goes through
+  the package's own loader).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ NOT_FOR_A_PLAIN_CLIENT = [
     "concurrent.futures",
     "subprocess",
     "difflib",
+    "pkgutil",  # the catalogue is read through its package's loader
+    "zipfile",  # importlib.resources brings it; the catalogue does not need it
     "py_autotask.limits.shared_slots",
     "py_autotask.limits.shared_budget",
     "py_autotask.limits.redis_link",

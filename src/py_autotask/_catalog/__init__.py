@@ -9,6 +9,7 @@ real swagger in `spec/`; this module only reads them. Lookups accept the entity 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,11 +27,13 @@ OPERATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def _read_json(name: str) -> Any:
-    # The package loader's data, so this works from a wheel or a zip, not only from a source checkout.
-    # importlib.resources rather than pkgutil: httpx's client loads it anyway (certifi), pkgutil it does not.
-    from importlib import resources
-
-    return orjson.loads(resources.files(__name__).joinpath(name).read_bytes())
+    # The package loader's data, so this works from a wheel or a zip, not only from a source checkout --
+    # what pkgutil.get_data does, without importing pkgutil (or importlib.resources, which brings zipfile):
+    # every short-lived process pays for what it imports (benchmarks/driver_bench.py).
+    loader = __spec__.loader
+    if loader is None or not hasattr(loader, "get_data"):
+        raise FileNotFoundError(f"{name}: the loader of {__name__} cannot read package data")
+    return orjson.loads(loader.get_data(os.path.join(os.path.dirname(__file__), name)))
 
 
 @functools.cache

@@ -89,8 +89,9 @@ class ExitCode(enum.IntEnum):
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 success; 1 unexpected error; 2 usage (bad option, entity, field or filter); "
-    "3 credentials missing/refused or no permission; 4 Autotask or network error; "
-    "5 partial failure; 6 request threshold/budget used up (retry later, export: --resume); "
+    "3 credentials missing/refused or no permission; 4 Autotask or network error (also: nothing or no "
+    "Autotask at --base-url); 5 partial failure; 6 request threshold/budget used up or a circuit open (retry "
+    "later, export: --resume); "
     "130 interrupted (export: --resume)."
 )
 
@@ -190,7 +191,9 @@ def nothing_answers(exc: BaseException | None) -> bool:
     if isinstance(exc, CircuitOpenError):
         return exc.unreachable
     if isinstance(exc, APIStatusError):
-        return isinstance(exc.body, str) and "<" in exc.body
+        # An HTML "no such page / method": a wrong host or path. (Autotask's own 5xx may come as an HTML
+        # error page too; those keep their usual line.)
+        return exc.status_code in (404, 405, 501) and isinstance(exc.body, str) and "<" in exc.body
     return isinstance(exc, APIConnectionError)
 
 

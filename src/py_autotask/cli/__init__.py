@@ -29,8 +29,12 @@ def _missing_extras() -> list[str]:
     return missing
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # SIGTERM ends a command like Ctrl-C does: checkpoints are kept and the exit code is 130.
+def _interrupt(signum: int, frame: object) -> None:
+    # Ctrl-C, and SIGTERM like it: checkpoints are kept and the exit code is 130. STOPPING also ends the
+    # sleeps of worker threads, which the KeyboardInterrupt (main thread only) cannot reach.
+    from ._common import STOPPING
+
+    STOPPING.set()
     raise KeyboardInterrupt
 
 
@@ -40,11 +44,14 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if missing:
         print(f"py-autotask: the command line needs {' and '.join(missing)}: {INSTALL_HINT}", file=sys.stderr)
         sys.exit(1)
-    from ._common import flush_stdout
+    from ._common import STOPPING, flush_stdout
     from .app import cli
 
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate)
+    STOPPING.clear()
+    # Only where nobody chose otherwise: `nohup` or a shell's background job ignore SIGINT, and keep doing so.
+    for signum, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
+        if signal.getsignal(signum) is default:
+            signal.signal(signum, _interrupt)
     # click's standalone mode prints usage errors (exit 2); every other failure, Ctrl-C included, is
     # reported by the app itself (`LazyGroup.invoke`) with the table's exit code.
     try:

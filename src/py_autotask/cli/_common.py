@@ -23,6 +23,7 @@ import dataclasses
 import enum
 import os
 import sys
+import threading
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -54,12 +55,14 @@ __all__ = [
     "AppContext",
     "CommandFailed",
     "SANDBOX_INSTALL_HINT",
+    "STOPPING",
     "ExitCode",
     "Interrupted",
     "describe_error",
     "exit_code_for",
     "fail",
     "flush_stdout",
+    "interruptible_sleep",
     "nothing_answers",
     "pass_app",
     "quiet_library_notices",
@@ -123,6 +126,18 @@ class Interrupted(CommandFailed):
     def report(self) -> None:
         """Print `py-autotask: interrupted[ — hint]` on stderr."""
         click.echo(f"py-autotask: {self.message}", err=True)
+
+
+#: Set when Ctrl-C or SIGTERM arrives (`py_autotask.cli.main`). Python interrupts only the main thread;
+#: the client's sleeps (pacing for the hourly threshold, retry back-off: seconds to minutes each) run in
+#: an export's worker threads too, and the run could not end before they do.
+STOPPING = threading.Event()
+
+
+def interruptible_sleep(seconds: float) -> None:
+    """The command line client's sleep: ends at once, raising KeyboardInterrupt, when the run is stopped."""
+    if STOPPING.wait(seconds):
+        raise KeyboardInterrupt
 
 
 def fail(message: str, exit_code: int = ExitCode.ERROR) -> NoReturn:
@@ -267,6 +282,7 @@ class AppContext:
 
             settings = self.settings()
             kwargs: dict[str, Any] = {
+                "sleep": interruptible_sleep,
                 "username": settings.username,
                 "secret": settings.secret,
                 "integration_code": settings.integration_code,

@@ -55,6 +55,7 @@ def test_summary_names_records_files_requests_threshold_and_time() -> None:
                    "requestThresholdTimeframe": 60})
     render_summary(summary, Console(file=out, width=200, color_system=None))
     text = out.getvalue()
-    for part in ("Tickets", "ok (incremental)", "1,234", "out/Tickets.csv", "failed", "boom", "1,244 records in 4.0s",
+    for part in ("Tickets", "ok (incremental)", "1,234", "Tickets.csv", "files in out/", "failed", "boom",
+                 "1,244 records in 4.0s",
                  "17 requests", "2,500 of 10,000 requests per 60 min used (25%)"):
         assert part in text, part

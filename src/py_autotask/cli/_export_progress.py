@@ -1,13 +1,15 @@
 """Export progress on a terminal: one rich bar per entity on stderr (real totals, records/s, ETA), and the
 final summary.
 
-Bars are drawn only when stderr is a terminal (or when a console is injected, as tests do); the
-summary is always printed, as plain text when stderr is a pipe. rich is imported on first use, so
-importing this module costs nothing.
+Bars are drawn only when stderr is a terminal (or when a console is injected, as tests do); without one,
+`make_progress` reports with plain status lines instead (`_status_lines.py`). The summary is always
+printed, as plain text when stderr is a pipe. rich is imported on first use, so importing this module
+costs nothing.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +17,30 @@ from typing import Any
 
 from ..export.progress import ExportProgress, RunSummary
 
-__all__ = ["RichExportProgress", "render_summary"]
+__all__ = ["RichExportProgress", "make_progress", "render_summary"]
+
+
+def make_progress(console: Any, label: str, *, off: bool = False, client: Any = None,
+                  entities: int | None = None) -> ExportProgress:
+    """The progress of a run: bars on a terminal, else a status line every AUTOTASK_PROGRESS_INTERVAL seconds.
+
+    `client` gives the threshold usage the status lines show (its budget's estimate: no extra requests).
+    Raises ValueError for a bad AUTOTASK_PROGRESS_INTERVAL.
+    """
+    import click
+
+    from ._status_lines import StatusLines, status_interval
+
+    if off:
+        return ExportProgress()
+    if console.is_terminal:
+        return RichExportProgress(console, enabled=True)
+    interval = status_interval()
+    if not interval:
+        return ExportProgress()
+    budget = getattr(getattr(client, "runtime", None), "budget", None)
+    return StatusLines(label, interval=interval, write=lambda line: click.echo(line, err=True),
+                       usage=budget.usage if budget is not None else None, entities=entities)
 
 
 class RichExportProgress(ExportProgress):
@@ -114,27 +139,51 @@ class RichExportProgress(ExportProgress):
 
 
 def render_summary(summary: RunSummary, console: Any, *, show_paths: Sequence[str] | None = None) -> None:
-    """Print the final summary: records and files per entity, requests, threshold usage, time."""
+    """Print the final summary: records and files per entity, requests, threshold usage, time.
+
+    One line per entity, never wrapped: files are named once their directory is (when they share one),
+    and what still does not fit the width is cut with … (errors follow in full). Entities a resumed run
+    found complete are one line in all, so a resumed `--all` stays short.
+    """
     from rich.table import Table
 
-    table = Table(title=None, show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for header, justify in (("entity", "left"), ("status", "left"), ("records", "right"),
-                            ("deleted", "right"), ("seconds", "right"), ("files", "left")):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for row in summary.entities:
+    rows = [row for row in summary.entities if not (row.status == "skipped" and row.mode == "done earlier")]
+    earlier = [row for row in summary.entities if row not in rows]
+    deletions = any(row.deletions is not None for row in rows)
+    paths = [Path(_short(f)) for row in rows for f in row.files if f != "-"]
+    folder = paths[0].parent if paths and all(p.parent == paths[0].parent for p in paths) else None
+    table_rows = []
+    for row in rows:
         status = row.status if row.mode in ("full", "") else f"{row.status} ({row.mode})"
-        files = ", ".join(_short(f) for f in row.files) or "-"
+        names = [Path(_short(f)).name if folder is not None and f != "-" else _short(f) for f in row.files]
+        files = ", ".join(names) or "-"
         if row.error:
             files = f"{files}  {row.error}"
-        table.add_row(row.entity, status, f"{row.records:,}", "-" if row.deletions is None else f"{row.deletions:,}",
-                      f"{row.seconds:.1f}", files)
-    console.print(table)
+        cells = [row.entity, status, f"{row.records:,}"]
+        cells += ["-" if row.deletions is None else f"{row.deletions:,}"] * deletions
+        table_rows.append([*cells, f"{row.seconds:.1f}", files])
+    if table_rows:
+        headers = [("entity", "left"), ("status", "left"), ("records", "right")]
+        headers += [("deleted", "right")] * deletions + [("seconds", "right"), ("files", "left")]
+        table = Table(title=None, show_edge=False, pad_edge=False, box=None, header_style="bold")
+        for i, (header, justify) in enumerate(headers):
+            # Every column but the last keeps its full width; the files (and errors) give way.
+            widest = max(len(header), *(len(r[i]) for r in table_rows)) if i < len(headers) - 1 else None
+            table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis",  # type: ignore[arg-type]
+                             min_width=widest)
+        for cells in table_rows:
+            table.add_row(*cells)
+        console.print(table)
+    if folder is not None and str(folder) != ".":
+        console.print(f"files in {folder}{os.sep}", markup=False, highlight=False, overflow="ellipsis",
+                      no_wrap=True)
+    if earlier:
+        console.print(f"{len(earlier):,} more entities complete from an earlier run "
+                      f"({sum(row.records for row in earlier):,} records)", markup=False, highlight=False)
     rate = summary.records / summary.seconds if summary.seconds > 0 else 0.0
-    console.print(
-        f"{summary.records:,} records in {summary.seconds:.1f}s ({rate:,.0f}/s); "
-        f"{summary.requests:,} requests; threshold: {summary.threshold_text()}",
-        markup=False, highlight=False, soft_wrap=True,
-    )
+    console.print(f"{summary.records:,} records in {summary.seconds:.1f}s ({rate:,.0f}/s); {summary.requests:,} requests",
+                  markup=False, highlight=False)
+    console.print(f"threshold: {summary.threshold_text()}", markup=False, highlight=False)
 
 
 def _short(path: str) -> str:

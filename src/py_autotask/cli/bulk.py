@@ -71,7 +71,8 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--sheet", metavar="NAME", help="XLSX sheet (default: the first)."),
         click.option("--reconcile-delay", type=click.FloatRange(min=0), default=3.0, show_default=True,
                      metavar="SECONDS", help="Wait before looking up an unanswered create."),
-        click.option("--no-progress", is_flag=True, help="No progress bar (off anyway when stderr is not a terminal)."),
+        click.option("--no-progress", is_flag=True,
+                     help="No progress (a bar on a terminal; else a status line every AUTOTASK_PROGRESS_INTERVAL=10 s)."),
         click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
         pass_app,
     ]
@@ -111,7 +112,7 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
         default_journal_path,
         write_report,
     )
-    from ..bulk.readers import count_records, format_from_path
+    from ..bulk.readers import format_from_path
 
     name = find_entity(entity)["name"]
     if operation == "upsert" and not keys:
@@ -131,16 +132,15 @@ def _run(app: AppContext, operation: str, *, entity: str, file: Path, keys: tupl
         timezone=zone, format=fmt, sheet=sheet, reconcile_delay=reconcile_delay, journal=journal_path,
     )
     console = stderr_console()
+    client = app.client()
+    lines = _status_lines(f"{operation} {name}", client) if not (no_progress or quiet or console.is_terminal) else None
     show = not (no_progress or quiet) and console.is_terminal
-    try:
-        total = count_records(file, fmt, sheet) if show else None
-    except InputFileError:
-        total = None  # the job's own reading says what is wrong with the file, before any write
-    run = BulkEngine(app.client()).run(operation, name, file, options)  # type: ignore[arg-type]
+    run = BulkEngine(client).run(operation, name, file, options)  # type: ignore[arg-type]
     results = []
     interrupted = False
+    total = _count(file, fmt, sheet) if show or lines is not None else None
     try:
-        with _progress(console, show, f"{operation} {name}", total) as advance:
+        with _progress(console, show, f"{operation} {name}", total, lines) as advance:
             for result in run:
                 results.append(result)
                 advance(result)
@@ -244,16 +244,45 @@ def _zone(name: str | None) -> Any:
         raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
 
 
-class _progress:
-    """A rich progress bar on stderr advanced per row (a no-op when hidden)."""
+def _count(file: Path, fmt: str, sheet: str | None) -> int | None:
+    """The rows to expect, for the progress total; None when the file cannot be read to its end."""
+    from ..bulk.readers import count_records
 
-    def __init__(self, console: Any, show: bool, label: str, total: int | None) -> None:
+    try:
+        return count_records(file, fmt, sheet)
+    except Exception:  # a progress total never decides how a run fails: the run reads the file and says why
+        return None
+
+
+def _status_lines(label: str, client: Any) -> Any:
+    """Status lines for a run without a terminal (None when AUTOTASK_PROGRESS_INTERVAL=0)."""
+    from ._status_lines import StatusLines, status_interval
+
+    try:
+        interval = status_interval()
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    if not interval:
+        return None
+    budget = getattr(getattr(client, "runtime", None), "budget", None)
+    return StatusLines(label, interval=interval, write=lambda line: click.echo(line, err=True),
+                       usage=budget.usage if budget is not None else None, unit="rows")
+
+
+class _progress:
+    """A rich progress bar on stderr advanced per row, or status lines without a terminal (or nothing)."""
+
+    def __init__(self, console: Any, show: bool, label: str, total: int | None, lines: Any = None) -> None:
         self._show, self._label, self._total, self._console = show, label, total, console
         self._bar: Any = None
         self._task: Any = None
         self._failed = 0
+        self._lines = lines
 
     def __enter__(self) -> Callable[[Any], None]:
+        if self._lines is not None:
+            self._lines.__enter__()
+            self._lines.add(self._label, self._total)
         if self._show:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -265,6 +294,8 @@ class _progress:
         return self._advance
 
     def _advance(self, result: Any) -> None:
+        if self._lines is not None:
+            self._lines.advance(self._label, 1)
         if self._bar is None:
             return
         if result.outcome in ("invalid", "failed", "skipped"):
@@ -272,5 +303,7 @@ class _progress:
         self._bar.update(self._task, advance=1, problems=f"{self._failed} not ok" if self._failed else "")
 
     def __exit__(self, *exc: object) -> None:
+        if self._lines is not None:
+            self._lines.__exit__(*exc)
         if self._bar is not None:
             self._bar.__exit__(*exc)

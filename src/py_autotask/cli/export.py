@@ -72,7 +72,8 @@ touched. Exit code 5 when some entities failed (the summary names them).
               help="Entities exported at the same time.")
 @click.option("--page-size", type=click.IntRange(1, 500), default=500, show_default=True, metavar="N",
               help="Records per request (lower it if Autotask times out on a very wide entity).")
-@click.option("--no-progress", is_flag=True, help="No progress bars (they are off anyway when stderr is not a terminal).")
+@click.option("--no-progress", is_flag=True,
+              help="No progress (bars on a terminal; else a status line every AUTOTASK_PROGRESS_INTERVAL=10 s).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @pass_app
 def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, output: str | None, fmt: str | None,
@@ -82,7 +83,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
     from ..export.api import build_request, export_request, pandas_unavailable
     from ..export.writers import MissingExtraError
-    from ._export_progress import RichExportProgress, render_summary
+    from ._export_progress import make_progress, render_summary
 
     if all_entities and entities:
         fail("give entity names or --all, not both", ExitCode.USAGE)
@@ -98,13 +99,18 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     except (ValueError, MissingExtraError) as problem:
         fail(str(problem), ExitCode.USAGE)
     console = stderr_console()
-    progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
+    client = app.client()
+    try:
+        progress = make_progress(console, "export", off=no_progress or quiet, client=client,
+                                 entities=len(request.entities))
+    except ValueError as problem:
+        fail(str(problem), ExitCode.USAGE)
     from .._filelock import RunLockedError
     from ..export.state import OutputExistsError
 
     try:
         with pandas_unavailable():  # pyarrow would load pandas, which an export never uses (see there)
-            summary = export_request(app.client(), request, progress=progress)
+            summary = export_request(client, request, progress=progress)
     except RunLockedError as exc:
         fail(str(exc), ExitCode.USAGE)
     except OutputExistsError as exc:

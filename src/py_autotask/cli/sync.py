@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -57,7 +58,8 @@ refused deletions (rerun with --allow-mass-delete if they are real).
               help="dlt's working directory (default ./.py-autotask/dlt).")
 @click.option("--chunk-rows", type=click.IntRange(100), default=50_000, show_default=True, metavar="N",
               help="Records per entity per load: a stopped sync continues from the last completed load.")
-@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--no-progress", is_flag=True,
+              help="No progress (bars on a terminal; else a status line every AUTOTASK_PROGRESS_INTERVAL=10 s).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @pass_app
 def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destination: str, dsn: str | None,
@@ -93,16 +95,20 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
         fail(str(exc), ExitCode.USAGE)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     from ..sync.runner import sync as run_sync
-    from ._export_progress import RichExportProgress
+    from ._export_progress import make_progress
 
     console = stderr_console()
     where = os.path.abspath(dsn or "autotask_mirror.duckdb") if destination == "duckdb" else _without_password(dsn or "")
     identity = f"{destination}|{where}"
     pipeline = make_pipeline(target, dataset, pipelines_dir=state_dir, identity=identity)
-    progress = RichExportProgress(console, enabled=False if no_progress or quiet else None)
+    client = app.client()
+    try:
+        progress = make_progress(console, "sync", off=no_progress or quiet, client=client, entities=len(names))
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
     try:
         with progress:
-            result = run_sync(app.client(), names, pipeline=pipeline, full=full, allow_mass_delete=allow_mass_delete,
+            result = run_sync(client, names, pipeline=pipeline, full=full, allow_mass_delete=allow_mass_delete,
                               mass_delete_share=mass_delete_share, progress=progress, chunk_rows=chunk_rows)
     except KeyboardInterrupt:
         raise Interrupted("the next sync continues from the last completed load") from None
@@ -119,22 +125,37 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
         raise CommandFailed(exit_code=ExitCode.PARTIAL)  # reported above
 
 
-def _render(result: object, console: object, share: float) -> None:
+def _table(result: Any, columns: list[str], rows: list[list[str]]) -> Any:
     from rich.table import Table
 
+    table = Table(title=f"sync → {result.destination} / {result.dataset}", title_justify="left", show_edge=False,
+                  box=None, pad_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("fetched", "inserted", "updated", "deleted") else "left",
+                         no_wrap=True, overflow="ellipsis")
+    for cells in rows:
+        table.add_row(*cells)
+    return table
+
+
+def _render(result: object, console: object, share: float) -> None:
     from ..sync.runner import SyncResult
 
     assert isinstance(result, SyncResult)
-    table = Table(title=f"sync → {result.destination} / {result.dataset}", title_justify="left")
-    for column in ("entity", "table", "mode", "fetched", "inserted", "updated", "deleted"):
-        table.add_column(column, justify="right" if column in ("fetched", "inserted", "updated", "deleted") else "left")
+    rows = []
     for e in result.entities:
         deleted = f"{e.deleted:,}" + (f" (+{e.refused:,} refused)" if e.refused else "")
-        table.add_row(e.entity, e.table, e.mode, f"{e.fetched:,}", f"{e.inserted:,}", f"{e.updated:,}", deleted)
-    console.print(table)  # type: ignore[attr-defined]
+        rows.append([e.entity, e.table, e.mode, f"{e.fetched:,}", f"{e.inserted:,}", f"{e.updated:,}", deleted])
+    columns = ["entity", "table", "mode", "fetched", "inserted", "updated", "deleted"]
+    # One line per entity, never wrapped: on a narrow terminal (or in a log: 80 columns) the table names
+    # go first — they are the entities' names, snake_cased (tickets, ticket_notes …).
+    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
+    if sum(widths) + 2 * (len(columns) - 1) > console.width:  # type: ignore[attr-defined]  # cells and padding
+        columns, rows = [c for c in columns if c != "table"], [r[:1] + r[2:] for r in rows]
+    console.print(_table(result, columns, rows))  # type: ignore[attr-defined]
     console.print(f"{result.requests:,} requests in {result.seconds:.1f} s, {result.loads} load(s); "  # type: ignore[attr-defined]
-                  f"threshold: {result.threshold_text()}; mass-delete guard: {share:.0%}",
-                  markup=False, highlight=False)
+                  f"mass-delete guard: {share:.0%}", markup=False, highlight=False)
+    console.print(f"threshold: {result.threshold_text()}", markup=False, highlight=False)  # type: ignore[attr-defined]
 
 
 def _root_cause(exc: BaseException) -> BaseException:

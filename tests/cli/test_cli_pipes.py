@@ -6,6 +6,9 @@ a few lines, as `head` does.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +64,18 @@ def test_query_into_head_exits_quietly(sandbox_server: Any, tmp_path: Path, args
     code, err, lines = _head(args, _env(sandbox_server, tmp_path), lines=2)
     assert all(lines)
     assert (code, err.decode()) == (0, "")
+
+
+def test_incremental_export_into_head_keeps_its_state(sandbox_server: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    args = ["export", "Tickets", "-o", "-", "--incremental", "--state", str(state), "--page-size", "50"]
+    env = _env(sandbox_server, tmp_path)
+    code, err, lines = _head(args, env)
+    assert all(lines) and (code, err.decode()) == (0, "")
+    # The reader took three lines: no watermark may claim that the other tickets were delivered.
+    assert json.loads(state.read_text())["entities"] == {}
+    done = subprocess.run([sys.executable, "-m", "py_autotask.cli", *args], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    ids = [int(row["id"]) for row in csv.DictReader(io.StringIO(done.stdout.decode()))]
+    assert len(ids) == len(set(ids)) == sandbox_server.sandbox.config.tickets
+    assert "Tickets" in json.loads(state.read_text())["entities"]

@@ -22,6 +22,9 @@ pytest.importorskip("mcp", reason="the optional 'mcp' package is not installed")
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
+from py_autotask import AutotaskClient  # noqa: E402
+from py_autotask.query import QuerySyntaxError  # noqa: E402
+
 pytestmark = pytest.mark.anyio
 
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
@@ -174,3 +177,26 @@ async def test_secret_never_in_tool_output_or_logs(sandbox_server: Any, tmp_path
         outputs.append(errlog.read())
     assert any('"is_error":true' in o.replace(" ", "") for o in outputs)  # the error paths really ran
     assert all(secret not in text for text in outputs)
+
+
+async def test_search_fields_are_checked_as_query_checks_them(sandbox_server: Any) -> None:
+    # The one check (query.resolve_fields): the model reads the library's own refusal, word for word, and
+    # may name fields as query(fields=…) takes them (any case, snake_case, a bare UDF name).
+    creds = sandbox_server.credentials
+    with AutotaskClient(**creds, base_url=sandbox_server.base_url, cache=False) as ours:
+        expected = {}
+        for bad in ("titel", "udf:Nope"):
+            with pytest.raises(QuerySyntaxError) as refused:
+                ours.tickets.query(fields=["id", bad], limit=1).to_list()
+            expected[bad] = str(refused.value)
+    assert expected["titel"] == "Tickets has no field 'titel'; did you mean title?"
+    async with connect(sandbox_server) as client:
+        for bad, message in expected.items():
+            error, text = await call(client, "autotask_search", entity="Tickets", limit=1, fields=["id", bad])
+            assert error and text == f"Error executing tool autotask_search: {message}", text
+        error, found = await call(client, "autotask_search", entity="Tickets", limit=1,
+                                  fields=["ID", "due_date_time", "Root Cause"])
+        assert not error, found
+        record = found["records"][0]
+        assert {"id", "dueDateTime"} <= set(record) <= {"id", "dueDateTime", "untrusted"}
+        assert set(record.get("untrusted", {}).get("userDefinedFields", {})) <= {"Root Cause"}

@@ -73,3 +73,25 @@ def test_query_fields_are_checked_by_the_library(cli: Run) -> None:
     assert code == ExitCode.USAGE and out == "" and "Tickets has no field 'titel'; did you mean title?" in err
     code, out, err = cli("query", "Tickets", "--fields", "id,Root Cause", "--limit", "2", "--format", "csv")
     assert code == 0 and out.splitlines()[0] == "id,udf:Root Cause"  # a bare UDF name, as query(fields=) takes it
+
+
+def test_export_fields_are_checked_as_query_checks_them(cli: Run, tmp_path: Path) -> None:
+    # One check (query.resolve_fields) for both commands: the same refusal, word for word, before any file is
+    # made; and the same names accepted (any case, snake_case, a bare UDF name).
+    refused = {}
+    for names in ("id,titel", "id,udf:Nope", "id,companyName"):
+        query = cli("query", "Tickets", "--fields", names, "--format", "csv")
+        out_file = tmp_path / "refused.csv"
+        export = cli("export", "Tickets", "--fields", names, "-o", str(out_file), "--no-progress")
+        assert query[0] == export[0] == ExitCode.USAGE and query[1] == export[1] == ""
+        assert export[2] == query[2] and export[2].count("\n") == 1, (query, export)
+        assert not out_file.exists() and not (tmp_path / ".py-autotask").exists()
+        refused[names] = export[2]
+    assert refused["id,titel"] == "py-autotask: error: --fields: Tickets has no field 'titel'; did you mean title?\n"
+
+    names = "ID,due_date_time,Root Cause"
+    code, out, err = cli("query", "Tickets", "--fields", names, "--limit", "3", "--format", "csv")
+    assert code == 0, err
+    code, _, err = cli("export", "Tickets", "--fields", names, "-o", str(tmp_path / "t.csv"), "--no-progress", "-q")
+    assert code == 0, err
+    assert (tmp_path / "t.csv").read_text().splitlines()[0] == out.splitlines()[0] == "id,dueDateTime,udf:Root Cause"

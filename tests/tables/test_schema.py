@@ -14,6 +14,7 @@ import pytest
 from py_autotask import AutotaskClient
 from py_autotask._datetime import UTC, parse_datetime
 from py_autotask.export.engine import ExportEngine, ExportRequest
+from py_autotask.query import QuerySyntaxError
 from py_autotask.tables import TableSchema, column_array, schema_for
 
 from .._clock import SANDBOX_NOW
@@ -138,6 +139,20 @@ def test_fields_pick_and_order_columns_and_bad_names_are_named() -> None:
         TableSchema.from_metadata("Things", FIELDS, UDFS, fields=["stmp"])
     with pytest.raises(ValueError, match=r"no user-defined field 'Nope' \(UDFs: Score, When, Flag\)"):
         TableSchema.from_metadata("Things", FIELDS, UDFS, fields=["udf:Nope"])
+
+
+def test_fields_take_the_names_query_fields_takes(client: AutotaskClient) -> None:
+    # The one check (query.resolve_fields): a bare UDF name, snake_case, any case; refusals word for word.
+    names = ["ID", "due_date_time", "Root Cause", "udf:root cause"]
+    schema = schema_for(client, "Tickets", fields=names)
+    assert schema.names == ["id", "dueDateTime", "udf:Root Cause"]
+    assert set(client.tickets.query(fields=names, limit=1).to_list()[0]) >= {"id", "dueDateTime"}
+    for bad in (["titel"], ["udf:Nope"]):
+        with pytest.raises(QuerySyntaxError) as by_query:
+            client.tickets.query(fields=bad, limit=1).to_list()
+        with pytest.raises(QuerySyntaxError) as by_schema:
+            schema_for(client, "Tickets", fields=bad)
+        assert str(by_schema.value) == str(by_query.value)
 
 
 def test_a_value_a_column_cannot_hold_is_named() -> None:

@@ -20,7 +20,6 @@ file and output file (OS file locks, `_filelock.py`): a second run is refused be
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import queue
 import threading
@@ -34,6 +33,7 @@ from typing import Any
 from .._catalog import load_catalog
 from .._exceptions import AutotaskError, QuerySyntaxError
 from .._filelock import RunLock
+from ..query import needs_udfs, resolve_fields
 from ..tables import TableSchema
 from . import incremental
 from .labels import LabelResolver, ReferenceCache
@@ -123,6 +123,7 @@ class ExportEngine:
         self._requests_at_start: int | None = None
         self._lock = threading.Lock()
         self.warnings: list[str] = []
+        self.include: dict[str, list[str]] = {}  # entity → IncludeFields for request.fields (run() checks them)
         self.run_stamp: str | None = None  # an incremental run's file stamp (see incremental.py)
 
     # -- accounting --------------------------------------------------------------------------------
@@ -150,8 +151,10 @@ class ExportEngine:
 
         Raises RunLockedError, before anything is written, when another run uses the same state
         directory, watermark file or output file; OutputExistsError when an output exists (or an
-        interrupted export to it waits) and the request neither resumes it nor forces.
+        interrupted export to it waits) and the request neither resumes it nor forces; QuerySyntaxError,
+        before any page is asked for, when an entity has no field named in `fields`.
         """
+        self.include = self._check_fields()
         state_dir = self.request.resolved_state_dir()
         for path in self.request.outputs.values():
             _check_writable_place(path)
@@ -172,6 +175,30 @@ class ExportEngine:
         if interrupted:
             raise KeyboardInterrupt
         return summary
+
+    def _check_fields(self) -> dict[str, list[str]]:
+        """Each entity's IncludeFields for `fields` (none given: {}), with `id` (the keyset needs it).
+
+        `query.resolve_fields` is the one check of such names (query(fields=…) and `query --fields` use
+        it too): any case or snake_case, `udf:Name` or a bare UDF name, close matches for a misspelt one.
+        Only a name that is no standard field needs the entity's UDF definitions (one metadata read).
+        """
+        wanted = self.request.fields
+        if not wanted:
+            return {}
+        include: dict[str, list[str]] = {}
+        for entity in self.request.entities:
+            types: dict[str, str] = self.catalog[entity].get("fields", {})
+            udfs: list[str] = []
+            if self.catalog[entity].get("hasUdfs") and needs_udfs(wanted, types):
+                udfs = [str(u.get("name")) for u in self.client.entity(entity).udfs()]
+                self.count_request()
+            try:
+                names = resolve_fields(wanted, types, udfs, entity=entity)
+            except QuerySyntaxError as exc:
+                raise QuerySyntaxError(f"--fields: {exc}") from None
+            include[entity] = list(dict.fromkeys(["id", *(n.name for n in names)]))
+        return include
 
     def _lock_targets(self, state_dir: Path, outputs: Mapping[str, Path | None]) -> list[tuple[Path, str]]:
         """The lock files of this run: its state directory, its watermark file, each output file.
@@ -304,7 +331,8 @@ class _EntityJob:
         # tenant's field metadata (needed only to write) are all fetched at the same time.
         catalog_types: dict[str, str] = self.engine.catalog[self.entity].get("fields", {})
         self.change = change_field(self.entity, catalog_types)
-        self.include = _include(self.request.fields, catalog_types)
+        include = self.engine.include.get(self.entity)
+        self.include = list(include) if include is not None else None  # extended below: a copy
         self.plan = None
         if self.marks is not None:
             self.plan = incremental.plan_entity(self.change, self.marks.get(self.entity), self.engine.clock())
@@ -543,25 +571,6 @@ def _endpoint_limit(client: Any, entity: str) -> int:
     if limiter is None:
         return 3
     return max(1, int(limiter.limit_for(entity))) + 1
-
-
-def _include(wanted: Sequence[str] | None, types: Mapping[str, str]) -> list[str] | None:
-    """IncludeFields for --fields (None: every field), checked against the catalogue before any request."""
-    if not wanted:
-        return None
-    by_lower = {n.lower(): n for n in types}
-    include = ["id"]  # the keyset needs ids even when the output does not show them
-    for name in wanted:
-        key = name.strip()
-        if key.lower().startswith("udf:"):
-            include.append(key[4:])
-        elif key.lower() in by_lower:
-            include.append(by_lower[key.lower()])
-        else:
-            close = difflib.get_close_matches(key, list(types), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise QuerySyntaxError(f"--fields: the entity has no field {key!r}{hint}")
-    return list(dict.fromkeys(include))
 
 
 def _with_labels(columns: list[Column], label_of: Mapping[str, str]) -> list[Column]:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._catalog import capabilities, entity_names, find_entity, load_catalog
-from .._exceptions import AutotaskError
+from .._exceptions import AutotaskError, QuerySyntaxError
 from ..export.labels import LabelResolver, ReferenceCache
+from ..query import needs_udfs, resolve_fields
 from .shaping import UNTRUSTED_NOTICE, shape_record
 
 if TYPE_CHECKING:
@@ -220,13 +221,16 @@ class AutotaskTools:
         return name
 
     def _include(self, entity: str, fields: Sequence[str] | None) -> list[str] | None:
+        """IncludeFields for `fields`, by the one check query(fields=…) and `--fields` use (same refusals)."""
         if not fields:
             return None
-        known = {str(f["name"]).lower(): str(f["name"]) for f in self.client.entity(entity).fields()}
-        unknown = [f for f in fields if f.lower() not in known]
-        if unknown:
-            raise ToolRefused(f"{entity} has no field(s) {', '.join(map(repr, unknown))}; describe it to see its fields")
-        return [known[f.lower()] for f in fields]
+        ent = self.client.entity(entity)
+        types = {str(f["name"]): str(f.get("dataType")) for f in ent.fields()}
+        udfs = [str(u.get("name")) for u in ent.udfs()] if _has_udfs(entity) and needs_udfs(fields, types) else []
+        try:
+            return [n.name for n in resolve_fields(fields, types, udfs, entity=entity)]
+        except QuerySyntaxError as exc:
+            raise ToolRefused(str(exc)) from None
 
     def _shape(self, entity: str, records: list[dict[str, Any]], include: Sequence[str] | None) -> list[dict[str, Any]]:
         metadata = self.client.entity(entity).fields()

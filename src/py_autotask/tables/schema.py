@@ -15,7 +15,6 @@ column: a record carries the list item's text itself, so the `udf:` column alrea
 
 from __future__ import annotations
 
-import difflib
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,12 @@ from typing import Any, Literal
 
 import orjson
 
+from ..query import UDF_PREFIX, resolve_fields
 from ._extras import require
 from .arrays import arrow_type, column_array, normalise_type
 
 __all__ = ["LABEL_SUFFIX", "UDF_PREFIX", "ColumnSpec", "TableSchema"]
 
-#: Prefix of the column holding a user-defined field: `udf:Customer Ranking`.
-UDF_PREFIX = "udf:"
 #: Suffix of a picklist's label column: `status_label`.
 LABEL_SUFFIX = "_label"
 
@@ -184,29 +182,16 @@ class TableSchema:
 
 def _pick(entity: str, wanted: Sequence[str], field_columns: Mapping[str, list[ColumnSpec]],
           udf_columns: Mapping[str, ColumnSpec]) -> list[ColumnSpec]:
-    """The columns `fields=` names, in its order (each field with its label column)."""
-    by_lower = {_norm(n): n for n in field_columns}  # camelCase in any case, or snake_case
-    udf_lower = {n.lower(): n for n in udf_columns}
+    """The columns `fields=` names, in its order (each field with its label column).
+
+    Names are checked by `query.resolve_fields`, the one check `query(fields=…)`, export and the command
+    line share (any case or snake_case, `udf:Name` or a bare UDF name; QuerySyntaxError, a ValueError).
+    """
+    types = {name: specs[0].data_type for name, specs in field_columns.items()}
     out: list[ColumnSpec] = []
-    for raw in wanted:
-        key = raw.strip()
-        if key.lower().startswith(UDF_PREFIX):
-            udf = udf_lower.get(key[len(UDF_PREFIX):].strip().lower())
-            if udf is None:
-                raise ValueError(f"{entity} has no user-defined field {key[len(UDF_PREFIX):]!r} "
-                                 f"(UDFs: {', '.join(udf_columns) or 'none'})")
-            out.append(udf_columns[udf])
-        elif _norm(key) in by_lower:
-            out.extend(field_columns[by_lower[_norm(key)]])
-        else:
-            close = difflib.get_close_matches(key, list(field_columns), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"{entity} has no field {key!r}{hint}")
+    for name in resolve_fields(wanted, types, list(udf_columns), entity=entity):
+        out.extend([udf_columns[name.name]] if name.udf else field_columns[name.name])
     return list({c.name: c for c in out}.values())  # a column named twice appears once, where first named
-
-
-def _norm(name: str) -> str:
-    return name.replace("_", "").lower()
 
 
 def _udf_values(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"
 
 # Every 20th row is invalid (5 %), each for a different reason the report must name.
 INVALID_KINDS = [
-    ({"status": "Bogus"}, "status: 'Bogus' is not a value or label"),
+    ({"status": "Bogus"}, "status: 'Bogus' is neither a value nor a label"),
     ({"title": "x" * 300}, "title is 300 characters long; at most 255 allowed"),
     ({"dueDateTime": "next tuesday"}, "dueDateTime: expected an ISO 8601"),
     ({"priority": None}, "priority is required and cannot be cleared"),

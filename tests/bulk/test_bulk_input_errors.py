@@ -95,7 +95,7 @@ def test_a_dry_run_says_why_each_invalid_row_is_invalid(env: RunningServer, tmp_
     shown = [line for line in lines if line.startswith("row ")]
     assert len(shown) == 20  # the first 20 invalid rows, in row order, each with its reasons
     assert shown[0].startswith("row 1: dueDateTime: expected an ISO 8601")
-    assert shown[1].startswith("row 2: status: 'Bogus' is not a value or label") and shown[-1].startswith("row 38:")
+    assert shown[1].startswith("row 2: status: 'Bogus' is neither a value nor a label") and shown[-1].startswith("row 38:")
     assert "… and 6 more invalid rows" in result.output  # 26 invalid in all
     assert not list(tmp_path.glob("*.journal.sqlite"))
 

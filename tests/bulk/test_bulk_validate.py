@@ -97,7 +97,7 @@ def test_every_problem_of_a_row_is_reported(tickets: EntitySchema) -> None:
     assert "companyID: expected a whole number" in text
     assert "title is 300 characters long; at most 255" in text
     assert "status: 'Awaiting Parts (retired)' is inactive" in text
-    assert "priority: '9999' is not a value or label" in text
+    assert "priority: '9999' is neither a value nor a label" in text
     assert "dueDateTime: expected an ISO 8601" in text
     assert "isAssignedToComanaged: expected true/false" in text
     assert len(problems) == 7

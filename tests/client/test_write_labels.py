@@ -151,3 +151,42 @@ def test_writes_carrying_values_read_udf_definitions_once(api_local: Api) -> Non
         api_local(lambda c, cause=cause: c.tickets.update(ticket_id, set_udf({"priority": 2}, "Root Cause", cause)))
     udf_reads = [a for a in (str(e["action"]) for e in api_local.sandbox.control.request_log) if a == "userDefinedFields"]
     assert len(udf_reads) == 1  # the client's cache is off here: the definitions read once are remembered
+
+
+def test_bulk_and_client_writes_read_labels_alike(
+        api_local: Api, shared_sub_issue: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    # One matcher (py_autotask.picklists) behind both: for each text, bulk's row validator and a client
+    # update reach the same value, or refuse with the same message; only an exact inactive value differs
+    # on purpose (bulk, a validator, refuses it; the client sends it, see write_labels.py).
+    from py_autotask import set_udf, udf
+    from py_autotask.bulk.readers import InputRow
+    from py_autotask.bulk.schema import EntitySchema
+    from py_autotask.bulk.validate import RowValidator
+
+    ticket_id = a_ticket(api_local)["id"]
+    schema = EntitySchema("Tickets", api_local(lambda c: c.tickets.fields()), api_local(lambda c: c.tickets.udfs()))
+    bulk = RowValidator(schema, "update")
+    cases: list[dict[str, Any]] = [
+        {"status": "complete"}, {"status": " In Progress "}, {"status": "Complet"}, {"status": "Bogus"},
+        {"status": "Awaiting Parts (retired)"}, {"priority": "High"}, {"priority": "high"}, {"priority": "9999"},
+        {"issueType": 4, "subIssueType": "other"}, {"issueType": 3, "subIssueType": "Other"},
+        {"subIssueType": "Other"}, {"udf:Root Cause": "hardware failure"}, {"udf:Root Cause": "Hardwre Failure"},
+        {"udf:Root Cause": "other"},
+    ]
+    for case in cases:
+        prepared = bulk.validate(InputRow(2, {"id": ticket_id, **case}))
+        body = {k: v for k, v in case.items() if not k.startswith("udf:")}
+        if "udf:Root Cause" in case:
+            body = set_udf(body, "Root Cause", case["udf:Root Cause"])
+        try:
+            api_local(lambda c, body=body: c.tickets.update(ticket_id, body))
+        except ValidationError as refused:
+            assert prepared.problems == refused.problems, case
+            continue
+        assert prepared.valid, (case, prepared.problems)
+        stored = api_local(lambda c: c.tickets.get(ticket_id))
+        for key in case:
+            if key.startswith("udf:"):
+                assert prepared.udfs["Root Cause"] == udf(stored, "Root Cause"), case
+            else:
+                assert prepared.fields[key] == stored[key], case

@@ -1,33 +1,29 @@
 """Picklist labels in records to write (`create({"status": "Complete"})`), decided once for both clients.
 
-A payload may name a picklist entry by its label where Autotask wants the tenant's value. Labels follow
-the bulk engine's rules (`py_autotask.bulk.validate`), so a label means the same written either way; values
-are not validated here (an exact value, even an inactive one, goes out as an int would: Autotask decides,
-and a record read back and written again keeps its old values), where bulk, a validator, refuses inactive ones:
+A payload may name a picklist entry by its label where Autotask wants the tenant's value. Which entry a
+text names is decided by `py_autotask.picklists` — the matcher the bulk engine's validator uses too, so a
+label means the same written either way: an exact value wins, else an active entry's label in any case,
+a dependent picklist's duplicate labels narrowed by the payload's controlling value (given by label too).
+What is decided here:
 - Only str values of number fields are looked at (picklist values are numbers); ints, and every other
   field, go out as given, and a payload without such a str never reads metadata.
-- Text that is a value of the picklist is that value (`"5"` → 5: an exact value wins over a label that
-  looks like it); otherwise the label is matched case-insensitively among the *active* entries, since
-  Autotask takes no inactive value in a write. So an inactive duplicate of a label is no ambiguity here
-  (filters, which read old records, do count inactive entries, see `filter_labels.py`).
-- Two active entries with one label: a dependent picklist (`subIssueType` under `issueType`) keeps the
-  entries under the payload's controlling value; if that leaves more than one, the write is refused.
-- Unknown labels, inactive-only labels and text on a number field that is no picklist are refused, every
-  problem of the payload in one `ValidationError`, before the write is sent.
+- Values are not validated: an exact value, even an inactive one, goes out as an int would (Autotask
+  decides, and a record read back and written again keeps its old values), where bulk refuses it.
+- Unknown labels, inactive-only labels, ambiguous ones and text on a number field that is no picklist
+  are refused, every problem of the payload in one `ValidationError`, before the write is sent.
 - UDF picklists: a UDF value travels as the list item's text (docs/autotask-facts.md), so a label is
   matched case-insensitively and sent in the tenant's spelling (`"hardware failure"` → `"Hardware
-  Failure"`); unknown labels and labels only of inactive items are refused like the others, while an exact
-  value goes out as given (as value text does above). The UDF definitions are read only when a value is
-  not exactly one of the definitions this client read before.
+  Failure"`); an exact value goes out as given. The UDF definitions are read only when a value is not
+  exactly one of the definitions this client read before.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._exceptions import ValidationError
+from ..picklists import Picklist
 from .flow import Flow
 
 __all__ = ["label_keys", "payload_flow", "resolve_labels", "udfs_settled"]
@@ -133,20 +129,8 @@ def _resolve_udfs(items: Sequence[Mapping[str, Any]], udfs: Sequence[Mapping[str
 
 
 def _udf_value(udf: Mapping[str, Any], text: str) -> str:
-    entries = list(udf.get("picklistValues") or [])
-    if any(str(e.get("value")) == text for e in entries):
-        return text  # an exact value is sent as given, active or not (a record read back keeps its old value)
-    same = [e for e in entries if str(e.get("label") or "").strip().casefold() == text.strip().casefold()
-            or str(e.get("value")).strip().casefold() == text.strip().casefold()]
-    active = [e for e in same if e.get("isActive", True)]
-    if len({str(e.get("value")) for e in active}) > 1:
-        named = " and ".join(f"{e.get('value')!r}" for e in active)
-        raise ValueError(f"the label {text!r} is ambiguous, it names the values {named}; write the value instead")
-    if active:
-        return str(active[0].get("value"))
-    if same:
-        raise ValueError(f"{text!r} is inactive; Autotask takes only active values")
-    raise ValueError(_unknown(text, [str(e.get("label") or e.get("value")) for e in entries if e.get("isActive", True)]))
+    # An exact value is sent as given, active or not (a record read back keeps its old value).
+    return Picklist.from_metadata(udf.get("picklistValues")).match(text).value
 
 
 def _resolve(field: Mapping[str, Any], text: str, body: Mapping[str, Any],
@@ -157,47 +141,21 @@ def _resolve(field: Mapping[str, Any], text: str, body: Mapping[str, Any],
         if number is None:
             raise ValueError(f"{text!r} is not a number ({data_type} field)")
         return text  # numeric text on a plain number field: sent as given, as before
-    entries = list(field.get("picklistValues") or [])
-    wanted = text.strip()
-    exact = [e for e in entries if str(e.get("value")) == wanted]
-    if exact:
-        return _typed(exact[0].get("value"), data_type)
-    same = [e for e in entries if str(e.get("label") or "").strip().casefold() == wanted.casefold()]
-    active = [e for e in same if e.get("isActive", True)]
-    if len(active) > 1:
-        active = _under_parent(field, active, body, by_name)
-    if len(active) > 1:
-        named = " and ".join(f"{e.get('value')} ({e.get('label')!r})" for e in active)
-        raise ValueError(f"the label {text!r} is ambiguous, it names the values {named}; write the value instead")
-    if active:
-        return _typed(active[0].get("value"), data_type)
-    if same:
-        raise ValueError(f"{text!r} is inactive (value {same[0].get('value')}); Autotask takes only active values")
-    raise ValueError(_unknown(text, [str(e.get("label")) for e in entries if e.get("isActive", True)]))
+    entry = Picklist.from_metadata(field.get("picklistValues")).match(text, _parent_value(field, body, by_name))
+    return _typed(entry.value, data_type)
 
 
-def _unknown(text: str, labels: Sequence[str]) -> str:
-    close = difflib.get_close_matches(text.strip().casefold(), [label.casefold() for label in labels], n=3, cutoff=0.6)
-    by_fold = {label.casefold(): label for label in labels}
-    hint = f"; did you mean {', '.join(by_fold[c] for c in close)}?" if close else ""
-    shown = ", ".join(labels[:15]) + (", …" if len(labels) > 15 else "")
-    return f"{text!r} is neither a value nor a label of this picklist{hint} (labels: {shown})"
-
-
-def _under_parent(field: Mapping[str, Any], entries: list[Mapping[str, Any]], body: Mapping[str, Any],
-                  by_name: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """For a dependent picklist, the entries under the payload's controlling value (all if it is not set)."""
+def _parent_value(field: Mapping[str, Any], body: Mapping[str, Any],
+                  by_name: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """For a dependent picklist, the payload's controlling value (None: not set, or itself refused)."""
     parent = str(field.get("picklistParentValueField") or "")
     chosen = next((v for k, v in body.items() if parent and k.lower() == parent.lower()), None)
-    if chosen is None:
-        return entries
     if isinstance(chosen, str) and parent.lower() in by_name:  # the controlling field given by label, too
         try:
             chosen = _resolve(by_name[parent.lower()], chosen, body, by_name)
         except ValueError:
-            return entries  # its own problem is reported for its own key
-    under = [e for e in entries if str(e.get("parentValue") or "") == str(chosen)]
-    return under or entries
+            return None  # its own problem is reported for its own key
+    return None if chosen is None else str(chosen)
 
 
 def _number(text: str, data_type: str) -> int | float | None:

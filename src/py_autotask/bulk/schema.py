@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._catalog import load_catalog
+from ..picklists import Picklist, PicklistValue
 
 __all__ = ["UDF_PREFIX", "EntitySchema", "FieldSpec", "PicklistValue", "entity_for_reference"]
 
@@ -27,16 +28,6 @@ UDF_PREFIX = "udf:"
 _UDF_TYPES = {"string": "string", "text": "string", "double": "double", "decimal": "decimal", "number": "double",
               "integer": "integer", "long": "long", "datetime": "datetime", "date": "datetime",
               "boolean": "boolean"}
-
-
-@dataclass(frozen=True)
-class PicklistValue:
-    """One picklist entry; `value` is always the string Autotask serves."""
-
-    value: str
-    label: str
-    parent_value: str
-    active: bool
 
 
 @dataclass(eq=False)  # identity semantics: specs are dict keys during validation
@@ -52,53 +43,13 @@ class FieldSpec:
     udf: bool = False
     label: str = ""
     reference: str = ""  # referenceEntityType as served (singular legacy name), "" when not a reference
-    picklist: list[PicklistValue] | None = None
+    picklist: Picklist | None = None  # entries indexed once: rows are matched against it one by one
     picklist_parent: str = ""  # the field whose value each entry's parentValue holds (dependent picklists)
-    _by_value: dict[str, PicklistValue] = field(default_factory=dict, repr=False)
-    _by_label: dict[str, list[PicklistValue]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        for entry in self.picklist or ():
-            self._by_value.setdefault(entry.value, entry)
-            self._by_label.setdefault(entry.label.strip().casefold(), []).append(entry)
 
     @property
     def column(self) -> str:
         """The column name this field is reported under (`udf:` prefix for UDFs)."""
         return f"{UDF_PREFIX}{self.name}" if self.udf else self.name
-
-    def by_value(self, value: str) -> PicklistValue | None:
-        """The picklist entry whose value is exactly `value`."""
-        return self._by_value.get(value)
-
-    def by_label(self, label: str) -> list[PicklistValue]:
-        """Picklist entries whose label matches `label` case-insensitively (labels may repeat)."""
-        return self._by_label.get(label.strip().casefold(), [])
-
-    def label_of(self, value: str) -> str | None:
-        """The label of a picklist value, for messages."""
-        entry = self._by_value.get(value)
-        return entry.label if entry else None
-
-    def active_labels(self, parent_value: str | None = None, limit: int = 8) -> list[str]:
-        """Some active labels (optionally under one parent value), for "expected one of …" messages."""
-        labels = [e.label for e in self.picklist or () if e.active and (parent_value is None or
-                                                                       e.parent_value == parent_value)]
-        return labels[:limit] + (["…"] if len(labels) > limit else [])
-
-
-def _picklist(raw: Any) -> list[PicklistValue] | None:
-    if not raw:
-        return None
-    return [
-        PicklistValue(
-            value=str(entry.get("value")),
-            label=str(entry.get("label") or ""),
-            parent_value=str(entry.get("parentValue") or ""),
-            active=bool(entry.get("isActive", True)),
-        )
-        for entry in raw
-    ]
 
 
 def _spec(raw: Mapping[str, Any], *, udf: bool) -> FieldSpec:
@@ -116,7 +67,8 @@ def _spec(raw: Mapping[str, Any], *, udf: bool) -> FieldSpec:
         udf=udf,
         label=str(raw.get("label") or ""),
         reference=str(raw.get("referenceEntityType") or "") if raw.get("isReference") else "",
-        picklist=_picklist(raw.get("picklistValues")) if raw.get("isPickList") else None,
+        picklist=Picklist.from_metadata(raw["picklistValues"]) if raw.get("isPickList") and raw.get("picklistValues")
+        else None,
         picklist_parent=str(raw.get("picklistParentValueField") or ""),
     )
 

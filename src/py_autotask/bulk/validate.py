@@ -9,9 +9,10 @@ Decisions where Autotask leaves room:
   carry `createDate`, `ticketNumber` …, and a round trip export → edit → update should just work);
   `read_only="refuse"` makes such rows invalid instead. `id` is never a write: it targets the record of
   an update/delete and is dropped from creates.
-- Picklists accept the value or the label (case-insensitive). An exact value wins over a label that
-  happens to look like it. Inactive values are refused. A label shared by several values is resolved by
-  the row's controlling field for dependent picklists, otherwise refused as ambiguous.
+- Picklists accept the value or the label (case-insensitive), matched by `py_autotask.picklists` (the
+  rules create/update use too): an exact value wins over a label that happens to look like it; a label
+  shared by several values is resolved by the row's controlling field for dependent picklists, otherwise
+  refused as ambiguous. Inactive values are refused here, even exact ones (a client write sends those).
 - Dependent picklists: the chosen value's `parentValue` must equal the row's controlling field. If the
   row does not set the controlling field, creates are refused and updates left to the server (the
   record's current value is unknown here).
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, Literal
 
+from ..picklists import Picklist, PicklistError
 from .coerce import CoercionError, coerce, comparable, to_udf_wire
 from .readers import InputRow
 from .schema import EntitySchema, FieldSpec
@@ -201,7 +203,7 @@ class RowValidator:
             return
         try:
             if spec.picklist is not None:
-                value = self._picklist(spec, raw, prepared)
+                value = self._picklist(spec, spec.picklist, raw, prepared)
             else:
                 value = coerce(raw, spec.data_type, naive_tz=self.naive_tz)
         except CoercionError as exc:
@@ -218,7 +220,7 @@ class RowValidator:
         else:
             prepared.fields[spec.name] = value
 
-    def _picklist(self, spec: FieldSpec, raw: Any, prepared: PreparedRow) -> Any:
+    def _picklist(self, spec: FieldSpec, picklist: Picklist, raw: Any, prepared: PreparedRow) -> Any:
         parent = self.schema.parent_of(spec)
         parent_value = None
         if parent is not None:
@@ -227,27 +229,17 @@ class RowValidator:
             if parent_value is None and self.operation == "create":
                 raise CoercionError(f"needs {parent.column} (its values depend on it)")
         text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
-        entry = spec.by_value(text)
-        if entry is None:
-            matches = [e for e in spec.by_label(text) if e.active]
-            if parent_value is not None and len(matches) > 1:
-                matches = [e for e in matches if e.parent_value == parent_value] or matches
-            if len(matches) > 1:
-                raise CoercionError(f"label {text!r} is ambiguous (values {', '.join(e.value for e in matches)}); "
-                                    "give the value instead")
-            if not matches:
-                inactive = [e for e in spec.by_label(text) if not e.active]
-                if inactive:
-                    raise CoercionError(f"{text!r} is inactive")
-                raise CoercionError(f"{text!r} is not a value or label of this picklist; expected one of "
-                                    f"{', '.join(spec.active_labels(parent_value))}")
-            entry = matches[0]
-        if not entry.active:
+        try:  # the one matcher (py_autotask.picklists), as create/update take labels by
+            entry = picklist.match(text, parent_value)
+        except PicklistError as exc:
+            raise CoercionError(str(exc)) from None
+        if not entry.active:  # an exact value; a validator refuses what Autotask would
             shown = entry.value if entry.label == entry.value else f"{entry.value} ({entry.label})"
             raise CoercionError(f"{shown!r} is inactive")
         if parent is not None and parent_value is not None and entry.parent_value not in ("", parent_value):
+            label = parent.picklist.label_of(parent_value) if parent.picklist is not None else None
             raise CoercionError(f"{entry.label!r} does not belong to {parent.column} {parent_value}"
-                                f" ({parent.label_of(parent_value) or 'unknown'})")
+                                f" ({label or 'unknown'})")
         return entry.value if spec.udf or spec.data_type == "string" else coerce(entry.value, spec.data_type)
 
     # -- row-level checks --------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from autotask_sandbox import Sandbox, SandboxConfig  # noqa: E402
 from py_autotask import AsyncAutotaskClient, AutotaskClient  # noqa: E402
 
 from ._clock import SANDBOX_NOW  # noqa: E402
+from ._text import table  # noqa: E402
 
 START_ENTITIES = ["Tickets", "Companies", "Contacts", "TicketNotes", "Resources"]
 FAULTS = {"500": 0.05, "429": 0.02, "reset": 0.01}
@@ -173,19 +174,6 @@ def faulted_export(tickets: int) -> list[dict[str, Any]]:
                     "backoff s": round(sum(sleep.delays), 1),
                 })
     return rows
-
-
-# -- output --------------------------------------------------------------------------------------------
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    cells = [[str(row.get(c, 0)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

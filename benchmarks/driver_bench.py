@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -97,17 +96,14 @@ class SandboxProcess:
         self.proc = subprocess.Popen(_sandbox_command(tickets), cwd=ROOT, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT / "sandbox" / "src")})
-        self.env: dict[str, str] = {}
+        from autotask_sandbox.drivers.cli import read_environment
+
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
-                key, _, value = line.removeprefix("export ").strip().partition("=")
-                self.env[key] = shlex.split(value)[0]
-            if line.startswith("# control API"):
-                # Keep reading what it prints, so a full pipe can never stall the server.
-                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-                return
-        raise RuntimeError(f"the sandbox did not start (exit {self.proc.wait()})")
+        self.env = read_environment(self.proc.stdout)
+        if "AUTOTASK_INTEGRATION_CODE" not in self.env:
+            raise RuntimeError(f"the sandbox did not start (exit {self.proc.wait()})")
+        # Keep reading what it prints, so a full pipe can never stall the server.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
 
     def close(self) -> None:
         self.proc.terminate()
@@ -164,16 +160,6 @@ def run(tickets: int, repetitions: int) -> dict[str, Any]:
     return {"rows": rows, "ratio": whole, "ratio_per_rep": per_rep, "ratio_loop": loop}
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    columns = list(rows[0])
-    cells = [[str(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repetitions instead of 7")
@@ -188,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"client.tickets.query() vs a bare httpx + orjson loop: {args.tickets:,} tickets over loopback, "
           f"sandbox in another process, zero latency, {repetitions} repetitions each (fresh processes)")
     result = run(args.tickets, repetitions)
+    from ._text import table  # here, not above: a --child run imports this module and counts its imports
+
     print(table(result["rows"]))
     print(f"\nclient speed / bare loop speed, whole processes (CPU, median): {result['ratio']:.3f}  "
           f"(median of per-repetition ratios {result['ratio_per_rep']:.3f}; the loops alone, imports left out: "

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import resource
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,8 @@ class Server:
     """`python -m autotask_sandbox serve` with N tickets; environment for clients; latency control."""
 
     def __init__(self, tickets: int) -> None:
+        from autotask_sandbox.drivers.cli import read_environment
+
         self.tickets = tickets
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "sandbox" / "src"), os.environ.get("PYTHONPATH", "")])}
         started = time.monotonic()
@@ -61,15 +62,9 @@ class Server:
             [sys.executable, "-m", "autotask_sandbox", "serve", "--port", "0", "--tickets", str(tickets), "--now", SANDBOX_NOW.isoformat(),
              "--threshold", str(10**9), "--thread-limit", str(THREADS)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        self.env: dict[str, str] = {}
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
-                key, _, value = line.removeprefix("export ").strip().partition("=")
-                self.env[key] = shlex.split(value)[0]
-            if "AUTOTASK_INTEGRATION_CODE" in self.env:
-                break
-        if "AUTOTASK_BASE_URL" not in self.env:
+        self.env = read_environment(self.process.stdout)
+        if "AUTOTASK_INTEGRATION_CODE" not in self.env:
             raise RuntimeError("the sandbox server did not start")
         self.build_seconds = time.monotonic() - started
         root = self.env["AUTOTASK_BASE_URL"].split("/ATServicesRest", 1)[0]

@@ -4,7 +4,6 @@ thread, and ``autotask-sandbox serve`` (``python -m autotask_sandbox serve``) (l
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import autotask_sandbox as sandbox_pkg
 import httpx
 import pytest
 from autotask_sandbox import Sandbox
-from autotask_sandbox.drivers.cli import main
+from autotask_sandbox.drivers.cli import main, read_environment
 
 ALL = {"filter": [{"op": "gte", "field": "id", "value": 0}]}
 
@@ -115,14 +114,9 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     try:
-        lines: dict[str, str] = {}
         assert proc.stdout is not None
-        while "AUTOTASK_INTEGRATION_CODE" not in lines:
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else "server exited"
-            if line.startswith("export "):  # export NAME=value, shell-quoted
-                key, _, value = line.removeprefix("export ").strip().partition("=")
-                lines[key] = shlex.split(value)[0]
+        lines = read_environment(proc.stdout)
+        assert "AUTOTASK_INTEGRATION_CODE" in lines, proc.stderr.read() if proc.stderr else "server exited"
         assert lines["AUTOTASK_ZONE_LOOKUP_URL"] == f"{lines['AUTOTASK_BASE_URL']}V1.0/zoneInformation"
         zone = httpx.get(
             lines["AUTOTASK_ZONE_LOOKUP_URL"], params={"user": lines["AUTOTASK_USERNAME"]}, trust_env=False

@@ -8,7 +8,6 @@ the venv is created without pip of its own (the suite's pip installs into it wit
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from autotask_sandbox.drivers.cli import read_environment
 
 DIST = Path(__file__).resolve().parents[2] / "sandbox"
 
@@ -76,14 +76,9 @@ def test_autotask_sandbox_serve_answers(fresh_venv: Path, tmp_path: Path) -> Non
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=tmp_path,
     )
     try:
-        lines: dict[str, str] = {}
         assert proc.stdout is not None
-        while "AUTOTASK_INTEGRATION_CODE" not in lines:
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else "server exited"
-            if line.startswith("export AUTOTASK_"):  # export NAME=value, shell-quoted
-                key, _, value = line.removeprefix("export ").strip().partition("=")
-                lines[key] = shlex.split(value)[0]
+        lines = read_environment(proc.stdout)
+        assert "AUTOTASK_INTEGRATION_CODE" in lines, proc.stderr.read() if proc.stderr else "server exited"
         headers = {"UserName": lines["AUTOTASK_USERNAME"], "Secret": lines["AUTOTASK_SECRET"],
                    "ApiIntegrationCode": lines["AUTOTASK_INTEGRATION_CODE"]}
         count = httpx.get(f"{lines['AUTOTASK_BASE_URL']}V1.0/Tickets/query/count", headers=headers, trust_env=False,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from autotask_sandbox.drivers.cli import build_parser, main, serve_parser
+from autotask_sandbox.drivers.cli import build_parser, export_lines, main, read_environment, serve_parser
 
 SANDBOX_SRC = str(Path(__file__).resolve().parents[2] / "sandbox" / "src")
 
@@ -68,6 +68,9 @@ def test_stdout_evals_and_the_env_file_sources_to_the_same_environment(tmp_path:
             sourced = subprocess.run(["bash", "-c", f'. "$1"; {show}', "_", str(env_file)],
                                      capture_output=True, text=True, env=clean, check=True).stdout.split("\n")
             assert evaluated == sourced and all(evaluated[:5])
+            names = ["AUTOTASK_BASE_URL", "AUTOTASK_ZONE_LOOKUP_URL", "AUTOTASK_USERNAME", "AUTOTASK_SECRET",
+                     "AUTOTASK_INTEGRATION_CODE"]
+            assert read_environment(exports) == dict(zip(names, evaluated[:5], strict=True))  # as a shell reads them
             base, zone_url, user, secret, code = evaluated[:5]
             zone = httpx.get(zone_url, params={"user": user}, trust_env=False).json()
             assert zone["url"] == base
@@ -79,3 +82,14 @@ def test_stdout_evals_and_the_env_file_sources_to_the_same_environment(tmp_path:
             proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert not env_file.exists()  # removed when the server stops: a later script never sources a dead one
+
+
+def test_read_environment_is_the_inverse_of_export_lines() -> None:
+    # What tests and benchmarks use to read a running `serve`'s stdout: shell quoting undone, comments
+    # passed over, and no line read past the last variable (the pipe stays with the caller).
+    variables = {"AUTOTASK_BASE_URL": "http://127.0.0.1:1/ATServicesRest/", "AUTOTASK_SECRET": "a b'c\"$d\\",
+                 "AUTOTASK_USERNAME": "", "AUTOTASK_INTEGRATION_CODE": "CODE"}
+    lines = iter(["# a comment\n", *export_lines(variables).splitlines(keepends=True), "# control API …\n"])
+    assert read_environment(lines) == variables
+    assert next(lines) == "# control API …\n"
+    assert read_environment(["export AUTOTASK_BASE_URL=x\n"]) == {"AUTOTASK_BASE_URL": "x"}  # the server exited

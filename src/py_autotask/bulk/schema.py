@@ -18,11 +18,9 @@ from typing import Any
 
 from .._catalog import load_catalog
 from ..picklists import Picklist, PicklistValue
+from ..query import UDF_PREFIX
 
 __all__ = ["UDF_PREFIX", "EntitySchema", "FieldSpec", "PicklistValue", "entity_for_reference"]
-
-#: Column prefix that marks a user-defined field (`udf:Customer Ranking`).
-UDF_PREFIX = "udf:"
 
 # Autotask UDF `type` strings → the dataType vocabulary of standard fields.
 _UDF_TYPES = {"string": "string", "text": "string", "double": "double", "decimal": "decimal", "number": "double",

@@ -16,6 +16,7 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from .server import is_loopback
 if TYPE_CHECKING:
     from .server import RunningServer
 
-__all__ = ["build_parser", "environment", "export_lines", "main", "serve_parser"]
+__all__ = ["build_parser", "environment", "export_lines", "main", "read_environment", "serve_parser"]
 
 PROG = "autotask-sandbox"
 EPILOG = """\
@@ -55,6 +56,26 @@ def environment(server: RunningServer) -> dict[str, str]:
 def export_lines(variables: dict[str, str]) -> str:
     """``export NAME=value`` lines a POSIX shell can ``eval`` or ``source``."""
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
+
+
+def read_environment(lines: Iterable[str]) -> dict[str, str]:
+    """The variables of `export_lines` read back from `serve`'s output (its stdout, line by line).
+
+    Reading stops at the last variable `environment` names, so a caller reading a running server's pipe
+    has them all as soon as they are printed; other lines (comments) are passed over. Fewer than all:
+    the output ended first (the server exited).
+    """
+    found: dict[str, str] = {}
+    for line in lines:
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            found[name] = (shlex.split(value) or [""])[0]
+            if name == _LAST_VARIABLE:
+                break
+    return found
+
+
+_LAST_VARIABLE = "AUTOTASK_INTEGRATION_CODE"  # environment()'s last: serve has printed them all
 
 
 def build_parser() -> argparse.ArgumentParser:

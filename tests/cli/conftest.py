@@ -25,6 +25,9 @@ def cli(sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("AUTOTASK_BASE_URL", sandbox_server.base_url)
     monkeypatch.setenv("AUTOTASK_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.delenv("AUTOTASK_PROFILE", raising=False)
+    # In-process, stderr is captured (not a terminal): a slow run must not print status lines into the
+    # output a test compares (they have their own tests, as separate processes: test_cli_unattended.py).
+    monkeypatch.setenv("AUTOTASK_PROGRESS_INTERVAL", "0")
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, str]:

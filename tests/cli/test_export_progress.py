@@ -59,3 +59,22 @@ def test_summary_names_records_files_requests_threshold_and_time() -> None:
                  "1,244 records in 4.0s",
                  "17 requests", "2,500 of 10,000 requests per 60 min used (25%)"):
         assert part in text, part
+
+
+def test_bars_on_a_terminal_say_once_when_pacing_starts() -> None:
+    from py_autotask.cli._status_lines import StatusLines
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, color_system=None)
+    usage = {"percent": 12.0, "pacing_interval_seconds": 0.0}
+    pacing = StatusLines("export", interval=0, usage=lambda: usage, pacing_only=True,
+                         write=lambda line: console.print(line, markup=False, highlight=False))
+    with RichExportProgress(console, enabled=True, pacing=pacing) as progress:
+        progress.add("Tickets", 1000)
+        pacing.report()  # what its thread does every PACING_CHECK_SECONDS
+        usage = {"percent": 43.0, "pacing_interval_seconds": 2.5}
+        pacing.report()
+        pacing.report()
+    text = out.getvalue()
+    assert text.count("export: pacing: 43% of the hourly threshold used, each request now waits +2.5s") == 1
+    assert "records" not in text  # the bars say the rest

@@ -17,7 +17,10 @@ from typing import Any
 
 from ..export.progress import ExportProgress, RunSummary
 
-__all__ = ["RichExportProgress", "make_progress", "render_summary"]
+__all__ = ["PACING_CHECK_SECONDS", "RichExportProgress", "make_progress", "render_summary"]
+
+#: On a terminal, how often the budget is asked whether pacing has started (to say so above the bars).
+PACING_CHECK_SECONDS = 2.0
 
 
 def make_progress(console: Any, label: str, *, off: bool = False, client: Any = None,
@@ -33,22 +36,27 @@ def make_progress(console: Any, label: str, *, off: bool = False, client: Any = 
 
     if off:
         return ExportProgress()
+    budget = getattr(getattr(client, "runtime", None), "budget", None)
+    usage = budget.usage if budget is not None else None
     if console.is_terminal:
-        return RichExportProgress(console, enabled=True)
+        # The bars show records, rate and ETA; the start of pacing is said once, above them.
+        pacing = StatusLines(label, interval=PACING_CHECK_SECONDS, usage=usage, pacing_only=True,
+                             write=lambda line: console.print(line, markup=False, highlight=False))
+        return RichExportProgress(console, enabled=True, pacing=pacing if usage is not None else None)
     interval = status_interval()
     if not interval:
         return ExportProgress()
-    budget = getattr(getattr(client, "runtime", None), "budget", None)
-    return StatusLines(label, interval=interval, write=lambda line: click.echo(line, err=True),
-                       usage=budget.usage if budget is not None else None, entities=entities)
+    return StatusLines(label, interval=interval, write=lambda line: click.echo(line, err=True), usage=usage,
+                       entities=entities)
 
 
 class RichExportProgress(ExportProgress):
     """Progress bars per entity; a no-op unless the console is a terminal (or `enabled=True`)."""
 
     def __init__(self, console: Any = None, *, enabled: bool | None = None,
-                 get_time: Callable[[], float] | None = None) -> None:
+                 get_time: Callable[[], float] | None = None, pacing: ExportProgress | None = None) -> None:
         self._console = console
+        self._pacing = pacing  # announces pacing for the hourly threshold (`StatusLines(pacing_only=True)`)
         self._enabled = enabled
         self._get_time = get_time
         self._progress: Any = None
@@ -98,9 +106,13 @@ class RichExportProgress(ExportProgress):
                 kwargs["get_time"] = self._get_time
             self._progress = Progress(*columns, **kwargs)
             self._progress.start()
+            if self._pacing is not None:
+                self._pacing.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._pacing is not None:
+            self._pacing.__exit__(*exc)
         if self._progress is not None:
             self._progress.stop()
             self._progress = None

@@ -73,10 +73,11 @@ class StatusLines(ExportProgress):
 
     def __init__(self, label: str, *, interval: float, write: Callable[[str], None],
                  usage: Callable[[], Mapping[str, Any] | None] | None = None, entities: int | None = None,
-                 width: int | None = None, unit: str = "records",
+                 width: int | None = None, unit: str = "records", pacing_only: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.label = label
         self.unit = unit
+        self.pacing_only = pacing_only  # beside progress bars, which show the rest
         self.interval = interval
         self.width = width or line_width()
         self._write = write
@@ -147,7 +148,8 @@ class StatusLines(ExportProgress):
             self._write(fit(f"{self.label}: pacing", [f"{_percent(usage)} of the hourly threshold used",
                                                      f"each request now waits +{_seconds(pacing)}"], self.width))
         self._pacing = pacing > 0
-        self._write(self.line(usage))
+        if not self.pacing_only:
+            self._write(self.line(usage))
 
     def line(self, usage: Mapping[str, Any] | None = None) -> str:
         """The status line for the state right now (parts at the end are left out first when it is too long)."""

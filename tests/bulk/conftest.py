@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
-from autotask_sandbox import Sandbox
+from autotask_sandbox import RunningServer, Sandbox
 
 from py_autotask._client import AutotaskClient
 
@@ -74,3 +75,14 @@ def _ticket_rows() -> Callable[..., tuple[list[dict], dict]]:
 @pytest.fixture(name="tickets_by_key")
 def _tickets_by_key(client: AutotaskClient) -> Callable[[str], Counter[str]]:
     return lambda prefix: tickets_by_key(client, prefix)
+
+
+@pytest.fixture
+def env(sandbox_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """The reset sandbox on loopback, with AUTOTASK_* pointing `py-autotask bulk` at it (no config, no cache)."""
+    creds = sandbox_server.sandbox.credentials
+    for key, value in (("USERNAME", creds["username"]), ("SECRET", creds["secret"]),
+                       ("INTEGRATION_CODE", creds["integration_code"]), ("BASE_URL", sandbox_server.base_url),
+                       ("CONFIG", str(tmp_path / "none.toml")), ("CACHE", "off")):
+        monkeypatch.setenv(f"AUTOTASK_{key}", value)
+    return sandbox_server

@@ -20,16 +20,6 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 TICKET = {"companyID": 0, "title": "t", "status": "New", "priority": "Medium", "dueDateTime": "2026-03-01T09:00"}
 
 
-@pytest.fixture
-def env(sandbox_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    creds = sandbox_server.sandbox.credentials
-    for key, value in (("USERNAME", creds["username"]), ("SECRET", creds["secret"]),
-                       ("INTEGRATION_CODE", creds["integration_code"]), ("BASE_URL", sandbox_server.base_url),
-                       ("CONFIG", str(tmp_path / "none.toml")), ("CACHE", "off")):
-        monkeypatch.setenv(f"AUTOTASK_{key}", value)
-    return sandbox_server
-
-
 def _writes(server: RunningServer) -> int:
     return sum(1 for e in server.sandbox.control.request_log if e["action"] in ("create", "update", "delete"))
 

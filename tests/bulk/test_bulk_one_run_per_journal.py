@@ -20,20 +20,8 @@ from py_autotask.cli.app import cli
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _cli_env(server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    creds = server.sandbox.credentials
-    monkeypatch.setenv("AUTOTASK_USERNAME", creds["username"])
-    monkeypatch.setenv("AUTOTASK_SECRET", creds["secret"])
-    monkeypatch.setenv("AUTOTASK_INTEGRATION_CODE", creds["integration_code"])
-    monkeypatch.setenv("AUTOTASK_BASE_URL", server.base_url)
-    monkeypatch.setenv("AUTOTASK_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("AUTOTASK_CACHE", "off")
-
-
 def test_a_second_run_on_a_journal_in_use_is_refused_and_sends_nothing(
-        sandbox_server: RunningServer, tmp_path: Path, ticket_rows, tickets_by_key,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _cli_env(sandbox_server, tmp_path, monkeypatch)
+        env: RunningServer, tmp_path: Path, ticket_rows, tickets_by_key) -> None:
     rows, _ = ticket_rows(30, "LOCK", invalid_every=0)
     source = tmp_path / "rows.ndjson"
     source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")

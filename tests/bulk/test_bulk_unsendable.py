@@ -19,16 +19,6 @@ from py_autotask.bulk.journal import Journal, row_hash
 from py_autotask.cli.app import cli
 
 
-@pytest.fixture
-def env(sandbox_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    creds = sandbox_server.sandbox.credentials
-    for key, value in (("USERNAME", creds["username"]), ("SECRET", creds["secret"]),
-                       ("INTEGRATION_CODE", creds["integration_code"]), ("BASE_URL", sandbox_server.base_url),
-                       ("CONFIG", str(tmp_path / "none.toml")), ("CACHE", "off")):
-        monkeypatch.setenv(f"AUTOTASK_{key}", value)
-    return sandbox_server
-
-
 def _ticket(prefix: str, i: int, **changes: Any) -> dict[str, Any]:
     return {"companyID": 0, "title": f"{prefix} {i}", "status": "New", "priority": "Medium",
             "dueDateTime": "2026-03-01T09:00", "externalID": f"{prefix}-{i}", **changes}

@@ -13,16 +13,6 @@ from click.testing import CliRunner
 from py_autotask.cli.app import cli
 
 
-@pytest.fixture
-def env(sandbox_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    creds = sandbox_server.sandbox.credentials
-    for key, value in (("USERNAME", creds["username"]), ("SECRET", creds["secret"]),
-                       ("INTEGRATION_CODE", creds["integration_code"]), ("BASE_URL", sandbox_server.base_url),
-                       ("CONFIG", str(tmp_path / "none.toml")), ("CACHE", "off")):
-        monkeypatch.setenv(f"AUTOTASK_{key}", value)
-    return sandbox_server
-
-
 def _csv(path: Path, rows: list[dict]) -> None:
     columns = sorted({k for row in rows for k in row})
     with open(path, "w", newline="", encoding="utf-8") as handle:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from py_autotask._client import AutotaskClient
-from py_autotask.cli import main
+
+from .._cli import run_main
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -31,14 +32,7 @@ def cli(sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_main(capsys, *args)
 
     return run
 

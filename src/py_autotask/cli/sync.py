@@ -114,6 +114,8 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
         raise Interrupted("the next sync continues from the last completed load") from None
     except Exception as exc:
         cause = _root_cause(exc)
+        if isinstance(cause, KeyboardInterrupt):  # Ctrl-C woke a worker thread's sleep; dlt wrapped it
+            raise Interrupted("the next sync continues from the last completed load") from None
         raise CommandFailed(f"sync failed: {describe_error(cause)}", exit_code_for(cause)) from exc
     if not quiet:
         _render(result, console, mass_delete_share)

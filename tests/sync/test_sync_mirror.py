@@ -161,3 +161,17 @@ def test_a_chunked_first_sync_makes_no_load_without_rows(sb: Any, client: Autota
     assert result.loads == len(packages) > 1
     assert all(list(p.glob("completed_jobs/ticket_notes.*")) for p in packages), packages
     assert_mirror_equal(client, duckdb_reader(tmp_path / "mirror.duckdb"), ["TicketNotes"])
+
+
+def test_the_embedded_duckdb_has_a_memory_limit(sb: Any, client: AutotaskClient, tmp_path: Path) -> None:
+    """DuckDB runs in the syncing process: by default it may use 80 % of the RAM and its buffer pool keeps
+    the blocks of the growing table, so the process grew with the mirror."""
+    from py_autotask.sync import sync
+
+    pipeline = _duckdb_pipeline(tmp_path)
+    sync(client, ["Companies"], pipeline=pipeline)
+    with pipeline.sql_client() as sql:
+        [(limit, ordered)] = sql.execute_sql("SELECT current_setting('memory_limit'), "
+                                             "current_setting('preserve_insertion_order')")
+    assert limit == "61.0 MiB", limit  # DuckDB reads '64MB' as 10^6 bytes and shows MiB
+    assert ordered is False

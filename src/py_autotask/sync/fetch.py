@@ -70,9 +70,9 @@ class RangeFetch:
         # splitting the open last range into ever smaller ones, each costing a request.
         self.scheduler = RangeScheduler(list(ranges), total=total, page_size=page_size, already=already)
         self.workers = workers
-        # Pages waiting for the consumer. A chunked sync asks for a whole chunk's worth: the workers go on
-        # fetching the next chunk while dlt normalises and loads this one (a page of Arrow is well under a
-        # megabyte: ~0.3 MB for 500 tickets), so the load overlaps the extraction.
+        # Pages waiting for the consumer. A chunked sync asks for twice QUEUE_PAGES: the workers go on
+        # fetching for ~4 s at the API's ceiling while dlt normalises and loads a chunk, so the load overlaps
+        # the extraction (a page of Arrow is ~0.3 MB for 500 tickets; a deeper queue only costs memory).
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2 * workers, queue_pages))
         self._abort = threading.Event()
         self._threads: list[threading.Thread] = []

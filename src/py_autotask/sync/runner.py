@@ -19,12 +19,20 @@ from typing import Any
 
 from .source import EntityStats, SyncContext, autotask_source
 
-__all__ = ["DEFAULT_DUCKDB_FILE", "SyncResult", "check_duckdb_file", "make_destination", "make_pipeline", "sync"]
+__all__ = ["DEFAULT_DUCKDB_FILE", "DUCKDB_SETTINGS", "SyncResult", "check_duckdb_file", "make_destination",
+           "make_pipeline", "sync"]
 
 DEFAULT_CHUNK_ROWS = 50_000
 # Not `autotask.duckdb`: DuckDB names the database (catalog) after the file, and a catalog and a schema
 # both called `autotask` make `autotask.tickets` ambiguous (a Binder Error, in dlt's own load too).
 DEFAULT_DUCKDB_FILE = "autotask_mirror.duckdb"
+# DuckDB runs inside the syncing process. Its default memory limit is 80 % of the machine's RAM, and
+# its buffer pool keeps the blocks of a growing table that each merge reads: the process grew with the
+# mirror. Capped, it spills to `<file>.tmp` instead. Not preserving insertion order lets it load without
+# buffering a whole chunk in order (row order means nothing in a mirror table). 64MB held a 1,000,000-
+# ticket first sync and a 50,000-row merge of 7 KB descriptions (spilling); 32MB failed a commit.
+# See docs/sync.md.
+DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "64MB", "preserve_insertion_order": False}
 
 
 @dataclasses.dataclass
@@ -61,7 +69,10 @@ def make_destination(name: str = "duckdb", dsn: str | None = None) -> Any:
     from dlt.common.destination import Destination
 
     if name == "duckdb":
-        return dlt.destinations.duckdb(credentials=str(Path(dsn or DEFAULT_DUCKDB_FILE).expanduser().resolve()))
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        path = str(Path(dsn or DEFAULT_DUCKDB_FILE).expanduser().resolve())
+        return dlt.destinations.duckdb(credentials=DuckDbCredentials(path, global_config=dict(DUCKDB_SETTINGS)))
     if name in ("postgres", "postgresql"):
         if not dsn:
             raise ValueError("--destination postgres needs --dsn postgresql://user@host:5432/database")

@@ -217,7 +217,7 @@ class _EntityRun:
                                 workers=ctx.workers or endpoint_workers(ctx.client, plan.entity),
                                 page_size=ctx.page_size, total=run.get("total"), already=self.stats.fetched,
                                 on_request=ctx.count_request,
-                                queue_pages=QUEUE_PAGES + (-(-limit // ctx.page_size) if limit else 0))
+                                queue_pages=QUEUE_PAGES + min(QUEUE_PAGES, -(-limit // ctx.page_size) if limit else 0))
         self.batches = self.fetch.batches()
 
     def _new_run(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -274,6 +274,7 @@ def _entity_rows(ctx: SyncContext, plan: EntityPlan) -> Iterator[pa.Table]:
         ctx.progress.add(plan.entity, run.get("total"), completed=stats.fetched)
     finished = False
     try:
+        work.fetch.start()  # fetching goes on while the deletion logs are read and applied
         if not run["logs_done"]:
             yield from _apply_logs(ctx, plan, work, state, reader)
             run["logs_done"] = True

@@ -10,8 +10,8 @@
     at the small and the large tenant: it should stay flat as the export grows tenfold.
 (c) zero latency: records/s per format (CSV, JSON, NDJSON, Excel, Parquet).
 (d) latency 250 ms: the wall time of a whole `py-autotask export Tickets -o t.parquet` process (start-up
-    to exit, timed from outside) against the same export to NDJSON; target ≤ 1.05 ×. Parquet is
-    written as pages arrive, so only its footer remains after the last page.
+    to exit, timed from outside) against the same export to NDJSON; target ≤ 1.05 ×. Parquet pages are
+    converted to Arrow as they arrive (into a journal); the file is written from it in id order at the end.
 
 Every export runs as a fresh `py-autotask export` process (in-process `main()` of a child interpreter,
 which reports its own wall time and peak RSS), so one measurement cannot warm or bloat the next.

@@ -36,7 +36,8 @@ extension (another extension is an error: end a directory's name with /); -o - w
 to stdout. Output appears under its name only when complete (while running: <file>.partial). A file
 that exists already is never replaced without --force (--resume continues an interrupted export).
 Checkpoints and watermarks live in <output dir>/.py-autotask/.
-Parquet and xlsx are written as pages arrive (a journal beside them makes --resume exact).
+Parquet and xlsx hold each entity's rows in id order (one sheet named after the entity): every page goes
+to a journal (it makes --resume exact) and joins the file once every id below it is written.
 --since/--until filter on the entity's last-modified field (lastModifiedDateTime, lastActivityDate …,
 else its creation date); --incremental follows it and writes deletion logs (DeletedTicketLogs …)
 beside the exports. Each --incremental run writes its own files, stamped with the end of its window

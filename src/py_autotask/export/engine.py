@@ -9,7 +9,8 @@ ranges (`plan.RangeScheduler`: disjoint ranges, split while running so no worker
 is one request `filter and id >= lo [and id < hi]` of up to 500 records in ascending id. One writer
 per entity (the thread that runs it) takes pages from a bounded queue — so memory stays bounded —
 and writes them in arrival order (each id once; within a range in id order), then checkpoints
-(`state.Checkpoint`). Several entities run at once, each on its own endpoint.
+(`state.Checkpoint`); xlsx and parquet files take each page once every id below it is written, so
+their rows are in id order (`sinks.py`). Several entities run at once, each on its own endpoint.
 
 Interrupted (Ctrl-C, SIGTERM, a failure) the partial output and its checkpoint stay; `resume=True`
 truncates the output back to the checkpoint and fetches only the ranges still pending.
@@ -94,6 +95,7 @@ class _Page:
     records: list[dict[str, Any]]  # as fetched; or, when `shaped`, the rows to write
     last_id: int | None
     done: bool  # the range is finished
+    first_id: int | None = None  # where the page goes in formats written in id order (xlsx, parquet)
     shaped: bool = False  # the fetcher shaped the rows already (label look-ups are requests: done in parallel)
     tracked: list[dict[str, Any]] | None = None  # with `shaped`: the records for the incremental tracker
 
@@ -420,9 +422,10 @@ class _EntityJob:
             self._prepare_columns(checkpoint, fields, udfs)
             self.ready.set()
             sink = open_sink(request.format, self.output, self.columns, resume_bytes=checkpoint.bytes,
-                             resume_rows=checkpoint.rows, csv_raw=request.csv_raw)
+                             resume_rows=checkpoint.rows, csv_raw=request.csv_raw, entity=self.entity)
             if isinstance(sink, FileSink):
                 checkpoint.target = str(sink.target)
+            sink.release(scheduler.written_below())  # a resumed xlsx/parquet file: what the journal holds
             engine.progress.add(self.entity, checkpoint.total, completed=checkpoint.rows)
             last_save = engine.clock()
             while alive:
@@ -447,8 +450,9 @@ class _EntityJob:
                     continue
                 rows, tracked = (item.records, item.tracked) if item.shaped else self._shape(item.records)
                 if rows:
-                    sink.write(rows)
+                    sink.write(rows, order=item.first_id)
                 scheduler.written(item.range, item.last_id, item.done)
+                sink.release(scheduler.written_below())  # xlsx/parquet: pages join the file in id order
                 if tracker is not None:
                     tracker.add(tracked)
                 engine.progress.advance(self.entity, len(rows))
@@ -534,6 +538,7 @@ class _EntityJob:
             keep, done = scheduler.fetched(rng, [int(r["id"]) for r in items], lo if lo != _ORIGIN else
                                            (int(items[0]["id"]) if items else lo))
             records = items[:keep]
+            first_id = int(records[0]["id"]) if records else None
             last_id = int(records[-1]["id"]) if records else None
             if self.request.labels:
                 # Label look-ups are requests: done here, in parallel, rather than in the writer.
@@ -541,9 +546,9 @@ class _EntityJob:
                 if abort.is_set():
                     return
                 rows, tracked = self._shape(records)
-                pages.put(_Page(rng, rows, last_id, done, shaped=True, tracked=tracked))
+                pages.put(_Page(rng, rows, last_id, done, shaped=True, tracked=tracked, first_id=first_id))
             else:
-                pages.put(_Page(rng, records, last_id, done))  # the writer shapes them; we fetch on
+                pages.put(_Page(rng, records, last_id, done, first_id=first_id))  # the writer shapes them
             if done:
                 return
 

@@ -230,7 +230,7 @@ def _export_log(engine: ExportEngine, log_name: str, target: Path, after: int | 
     fields = ent.fields()
     columns = columns_from_fields({str(f["name"]): str(f.get("dataType") or "string") for f in fields})
     flt = [{"op": "gt", "field": "id", "value": after if after is not None else -(2**63)}]
-    sink = open_sink(engine.request.format, target, columns)
+    sink = open_sink(engine.request.format, target, columns, csv_raw=engine.request.csv_raw, entity=log_name)
     max_id = after
     try:
         for page in ent.query(flt, page_size=500).pages():

@@ -330,6 +330,12 @@ class RangeScheduler:
             return [(r.written, r.hi) for r in sorted(self._ranges.values(), key=lambda r: r.written)
                     if not r.written_done and (r.hi is None or r.written < r.hi)]
 
+    def written_below(self) -> int | None:
+        """Every id below this one is written (None: every range is): where an ordered file may go up to."""
+        with self._cond:
+            return min((r.written for r in self._ranges.values()
+                        if not r.written_done and (r.hi is None or r.written < r.hi)), default=None)
+
     # -- splitting ----------------------------------------------------------------------------------
 
     def _density(self) -> float | None:

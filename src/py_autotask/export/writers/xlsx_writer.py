@@ -1,7 +1,8 @@
 """Excel (.xlsx) through xlsxwriter's constant-memory mode: one row in memory at a time.
 
 - Row 1 of every sheet is the header (bold, frozen). A sheet holds at most 1,048,575 records (Excel's
-  1,048,576 rows minus the header); the next record starts a new sheet, `Export`, `Export (2)`, ….
+  1,048,576 rows minus the header); the next record starts a new sheet, `Export`, `Export (2)`, …
+  (`sheet_name`: an export names them after the entity, `Tickets`, `Tickets (2)`).
 - Datetimes are real Excel date/times in UTC (Excel has no time zones), shown as
   `yyyy-mm-dd hh:mm:ss.000`; a datetime before 1900 (which Excel cannot hold) or text that is not
   a datetime is written as text.

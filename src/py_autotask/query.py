@@ -92,7 +92,7 @@ from ._exceptions import QuerySyntaxError
 from ._query.compile import ALL_RECORDS, MAX_OR_CONDITIONS, FieldIndex, build_filter, snake_to_camel, split_in
 from ._query.expr import OPERATORS, Condition, Expr, F, Field, FieldBuilder, Group
 from ._query.grammar import parse_filter
-from ._query.include import UDF_PREFIX, FieldName, needs_udfs, resolve_fields
+from ._query.include import UDF_PREFIX, FieldName, check_repeats, needs_udfs, resolve_fields
 
 __all__ = [
     "ALL_RECORDS",
@@ -109,6 +109,7 @@ __all__ = [
     "Group",
     "QuerySyntaxError",
     "build_filter",
+    "check_repeats",
     "needs_udfs",
     "parse_filter",
     "resolve_fields",

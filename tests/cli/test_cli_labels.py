@@ -79,7 +79,7 @@ def test_export_fields_are_checked_as_query_checks_them(cli: Run, tmp_path: Path
     # One check (query.resolve_fields) for both commands: the same refusal, word for word, before any file is
     # made; and the same names accepted (any case, snake_case, a bare UDF name).
     refused = {}
-    for names in ("id,titel", "id,udf:Nope", "id,companyName"):
+    for names in ("id,titel", "id,udf:Nope", "id,companyName", "id,title,ID"):
         query = cli("query", "Tickets", "--fields", names, "--format", "csv")
         out_file = tmp_path / "refused.csv"
         export = cli("export", "Tickets", "--fields", names, "-o", str(out_file), "--no-progress")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from .._exceptions import QuerySyntaxError
 from .compile import FieldIndex
 
-__all__ = ["UDF_PREFIX", "FieldName", "needs_udfs", "resolve_fields"]
+__all__ = ["UDF_PREFIX", "FieldName", "check_repeats", "needs_udfs", "resolve_fields"]
 
 #: Marks a user-defined field in `fields=` and in export/table column names (`udf:Customer Ranking`).
 UDF_PREFIX = "udf:"
@@ -28,6 +28,20 @@ class FieldName:
 
     name: str
     udf: bool = False
+
+
+def check_repeats(names: Iterable[str]) -> None:
+    """QuerySyntaxError for a name given twice in any case: a typo the command lines refuse before connecting.
+
+    Needs no metadata, so `query --fields` and `export --fields` check it first; `resolve_fields` itself
+    keeps the first of two names that mean one field (Python callers add `id` to lists that may hold it).
+    """
+    seen: set[str] = set()
+    for raw in names:
+        name = raw.strip()
+        if name and name.casefold() in seen:
+            raise QuerySyntaxError(f"{name!r} is given twice")
+        seen.add(name.casefold())
 
 
 def needs_udfs(names: Iterable[str], fields: Mapping[str, str]) -> bool:

@@ -43,14 +43,16 @@ def query(app: AppContext, entity: str, filter_text: str | None, fields: str | N
           fmt: str | None, labels: bool, csv_raw: bool) -> None:
     """Print the ENTITY records that match FILTER (e.g. "status=1 and title~printer")."""
     from .._catalog import find_entity
+    from ..query import QuerySyntaxError, check_repeats
 
     name = find_entity(entity)["name"]
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    twice = [f for i, f in enumerate(chosen or []) if f.casefold() in {c.casefold() for c in (chosen or [])[:i]}]
-    if twice:  # checked before connecting, like every usage error
-        fail(f"--fields: {twice[0]!r} is given twice", ExitCode.USAGE)
+    try:  # before connecting, like every usage error; export --fields checks the same
+        check_repeats(chosen or ())
+    except QuerySyntaxError as exc:
+        fail(f"--fields: {exc}", ExitCode.USAGE)
     ent = app.client().entity(name)
     metadata = ent.fields()
     udf_names = [str(u["name"]) for u in ent.udfs()] if find_entity(name).get("hasUdfs") else []

@@ -221,13 +221,13 @@ def _check_window(since: str | None, until: str | None) -> None:
 
 
 def _check_unique(fields: Sequence[str]) -> None:
-    """A field named twice is a typo (Autotask's field names are case-insensitive)."""
-    seen: set[str] = set()
-    for name in fields:
-        key = name.strip().casefold()
-        if key and key in seen:
-            raise ValueError(f"fields: {name.strip()!r} is given twice")
-        seen.add(key)
+    """A field named twice is a typo: refused as `query --fields` refuses it (query.check_repeats)."""
+    from ..query import QuerySyntaxError, check_repeats
+
+    try:
+        check_repeats(fields)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"--fields: {exc}") from None
 
 
 _preloading: threading.Thread | None = None

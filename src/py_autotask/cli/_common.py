@@ -318,7 +318,7 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-def _is_circuit_notice(record: Any) -> bool:
+def _keep_unless_circuit_notice(record: Any) -> bool:
     return not str(record.msg).startswith("circuit for ")
 
 
@@ -328,10 +328,10 @@ def quiet_library_notices(quiet: bool) -> None:
     import logging
 
     logger = logging.getLogger("py_autotask.limits")
-    if quiet and _is_circuit_notice not in logger.filters:
-        logger.addFilter(_is_circuit_notice)
+    if quiet and _keep_unless_circuit_notice not in logger.filters:
+        logger.addFilter(_keep_unless_circuit_notice)
     elif not quiet:
-        logger.removeFilter(_is_circuit_notice)
+        logger.removeFilter(_keep_unless_circuit_notice)
 
 
 def report_failure(exc: BaseException, verbose: int) -> int:

@@ -33,6 +33,17 @@ def test_an_integer_beyond_64_bits_in_a_filter_is_a_usage_error(cli: Run, sandbo
     assert "unexpected" not in err and "Traceback" not in err and out == ""
 
 
+@pytest.mark.parametrize("flt", [f"id={BIG}", "statuz=1"])
+def test_a_filter_every_entity_refuses_is_said_without_a_summary_table(cli: Run, sandbox_server: Any,
+                                                                       tmp_path: Path, flt: str) -> None:
+    code, out, err = cli("export", "Tickets,Companies", "--filter", flt, "-o", str(tmp_path) + "/")
+    assert code == 2, err
+    assert "records in" not in err and not any(line.startswith("entity") for line in err.splitlines()), err
+    assert [line.split(":")[2].strip() for line in err.splitlines() if line.startswith("py-autotask:")] == [
+        "Tickets", "Companies"], err
+    assert not list(tmp_path.glob("*.csv"))
+
+
 # --- as a user runs it: a separate process, exit code and stderr -------------------------------------
 
 def _closed_port() -> int:

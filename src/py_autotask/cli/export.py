@@ -82,6 +82,7 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
            csv_raw: bool, resume: bool, force: bool, incremental: bool, state_dir: Path | None, state_file: Path | None, threads: int | None,
            parallel: int, page_size: int, no_progress: bool, quiet: bool) -> None:
     """Export ENTITIES (e.g. Tickets,Companies — or --all) to files, streaming and in parallel."""
+    from .._exceptions import QuerySyntaxError
     from ..export.api import build_request, export_request, pandas_unavailable
     from ..export.writers import MissingExtraError
     from ._export_progress import make_progress, render_summary
@@ -128,8 +129,13 @@ def export(app: AppContext, entities: tuple[str, ...], all_entities: bool, outpu
     if summary.failed and len(summary.failed) == len(summary.entities) and all(
             nothing_answers(e.exception) for e in summary.failed):
         raise summary.failed[0].exception  # type: ignore[misc]  # one line: no Autotask at --base-url
-    if not quiet:
+    # A filter every entity refused is a usage error: its line (with the caret) says all; a table of
+    # failed entities with 0 records would only bury it.
+    refused = bool(summary.failed) and len(summary.failed) == len(summary.entities) and all(
+        isinstance(e.exception, QuerySyntaxError) for e in summary.failed)
+    if not quiet and not refused:
         render_summary(summary, console)
+    if not quiet:
         for warning in summary.warnings:
             click.echo(f"py-autotask: warning: {warning}", err=True)
     failed = summary.failed

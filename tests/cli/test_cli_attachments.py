@@ -17,7 +17,8 @@ import pytest
 from py_autotask._client import AutotaskClient
 from py_autotask.attachments import MANIFEST, Attachments
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from .._cli import sandbox_env
+
 NAMES = ["Überweisung & Co.pdf", 'say "hi" <now>.txt', "party 🎉.png", "CON.txt", "a/b\\c:d?.csv"]
 
 
@@ -99,11 +100,7 @@ def test_200_tickets_within_the_thread_limit_resume_after_kill_9(sandbox_server:
     sandbox.control.set_latency(40)  # long enough that three downloads overlap, short enough for the suite
     sandbox.control.clear_log()
 
-    creds = sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"))
+    env = sandbox_env(sandbox_server, tmp_path)
     ids = ",".join(map(str, tickets))
     out = tmp_path / "files"
     with open(tmp_path / "stderr.txt", "wb") as stderr:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from .._cli import sandbox_env
 from .conftest import Run
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -151,11 +152,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 def test_an_export_onto_a_full_disk_is_one_line_naming_the_file_without_a_traceback(
         sandbox_server: Any, tmp_path: Path, tiny_disk: Path, fmt: str) -> None:
     target = tiny_disk / f"Tickets.{fmt}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    creds = sandbox_server.sandbox.credentials
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"))
+    env = sandbox_env(sandbox_server, tmp_path)
     done = subprocess.run([sys.executable, "-m", "py_autotask.cli", "export", "Tickets", "-o", str(target), "-q"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr  # a local file problem (README table)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +16,11 @@ from typing import Any
 
 import pytest
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from .._cli import sandbox_env
 
 
 def _env(sandbox_server: Any, tmp_path: Path) -> dict[str, str]:
-    creds = sandbox_server.sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"))
-    return env
+    return sandbox_env(sandbox_server, tmp_path)
 
 
 def _head(args: list[str], env: dict[str, str], lines: int = 3) -> tuple[int, bytes, list[bytes]]:

@@ -16,16 +16,11 @@ import pytest
 
 from py_autotask._client import AutotaskClient
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from .._cli import SRC, sandbox_env
 
 
 def _env(sandbox_server: Any, tmp_path: Path) -> dict[str, str]:
-    creds = sandbox_server.sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"))
-    return env
+    return sandbox_env(sandbox_server, tmp_path)
 
 
 def _cli(*args: str) -> list[str]:

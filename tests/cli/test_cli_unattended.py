@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import signal
 import subprocess
@@ -23,7 +22,8 @@ import pytest
 
 from py_autotask._client import AutotaskClient
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from .._cli import sandbox_env
+
 # Status lines: `export 0:04: 733/3,820 records (19%), eta 0:15, threshold 40%, pacing +1.2s/req`
 STATUS = re.compile(r"^export \d+:\d\d: [\d,]+/[\d,]+ records \(\d+%\), eta [\d:?]+, threshold \d+%")
 # Entities with few records in the seeded tenant, exported before TicketNotes (3,820 notes).
@@ -34,12 +34,7 @@ SMALL = ["Departments", "Countries", "TicketCategories", "ConfigurationItemTypes
 
 
 def _env(sandbox_server: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
-    creds = sandbox_server.sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"), COLUMNS="80", **extra)
-    return env
+    return sandbox_env(sandbox_server, tmp_path, COLUMNS="80", **extra)
 
 
 def _cli(*args: str) -> list[str]:

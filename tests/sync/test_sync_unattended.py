@@ -4,7 +4,6 @@ hourly threshold."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -15,20 +14,17 @@ from typing import Any
 
 import pytest
 
+from .._cli import sandbox_env
+
 pytest.importorskip("duckdb")
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def test_sync_without_a_terminal_reports_status_lines_and_fits_80_columns(sandbox_server: Any, tmp_path: Path) -> None:
     from py_autotask.cli.sync import DEFAULT_ENTITIES
 
-    creds = sandbox_server.sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"), AUTOTASK_PROGRESS_INTERVAL="0.1", COLUMNS="80",
-               RUNTIME__DLTHUB_TELEMETRY="false")
+    env = sandbox_env(sandbox_server, tmp_path, AUTOTASK_PROGRESS_INTERVAL="0.1", COLUMNS="80",
+                      RUNTIME__DLTHUB_TELEMETRY="false")
     sandbox_server.sandbox.control.set_latency(30)  # long enough for a few status lines
     done = subprocess.run([sys.executable, "-m", "py_autotask.cli", "sync", "--dsn", "m.duckdb"], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -52,11 +48,7 @@ def test_ctrl_c_stops_a_paced_sync_at_once_and_the_next_sync_completes(sandbox_s
     sandbox.control.set_limits(threshold=100)
     sandbox.control.set_latency(250)
     creds = sandbox.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTASK_")}
-    env.update(PYTHONPATH=SRC, AUTOTASK_USERNAME=creds["username"], AUTOTASK_SECRET=creds["secret"],
-               AUTOTASK_INTEGRATION_CODE=creds["integration_code"], AUTOTASK_BASE_URL=sandbox_server.base_url,
-               AUTOTASK_CONFIG=str(tmp_path / "none.toml"), AUTOTASK_PROGRESS_INTERVAL="0",
-               RUNTIME__DLTHUB_TELEMETRY="false")
+    env = sandbox_env(sandbox_server, tmp_path, AUTOTASK_PROGRESS_INTERVAL="0", RUNTIME__DLTHUB_TELEMETRY="false")
     command = [sys.executable, "-m", "py_autotask.cli", "sync", "--dsn", "m.duckdb"]  # the default entities
     with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True) as child:

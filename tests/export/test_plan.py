@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,3 +191,25 @@ def test_scheduler_with_no_records_finishes_at_once() -> None:
     scheduler = RangeScheduler([(-(2**63), None)], total=0, page_size=100)
     written, _ = _drain(scheduler, _IdServer([], 100), workers=3)
     assert written == [] and scheduler.pending() == []
+
+
+def test_scheduler_waits_for_a_count_on_its_way_before_splitting() -> None:
+    # The count goes out with the first page. Splitting before it arrives guesses where the ids end (four
+    # pages past the last one seen), so ranges beyond the end cost requests that return nothing.
+    ids = list(range(1, 1_001))
+    server = _IdServer(ids, page_size=100)
+    scheduler = RangeScheduler([(-(2**63), None)], total=None, page_size=100, total_coming=True)
+    first = scheduler.acquire()
+    assert first is not None
+    page = server.page(*scheduler.bounds(first))
+    scheduler.fetched(first, page, page[0])
+    stolen: list[Any] = []
+    thief = threading.Thread(target=lambda: stolen.append(scheduler.acquire()))
+    thief.start()
+    thief.join(timeout=0.3)
+    assert thief.is_alive() and not stolen  # waits: no split without the total
+    scheduler.set_total(len(ids))
+    thief.join(timeout=5)
+    assert stolen and stolen[0] is not None and stolen[0].lo > page[-1]
+    # The split follows the count: the stolen range ends with the ids, not four pages after the last seen.
+    assert stolen[0].hi is None and first.hi == stolen[0].lo and first.hi <= len(ids)

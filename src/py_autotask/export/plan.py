@@ -220,13 +220,16 @@ class RangeScheduler:
     """Hands id ranges to workers and splits the largest one when a worker is idle (thread-safe)."""
 
     def __init__(self, ranges: Sequence[tuple[int, int | None]], *, total: int | None, page_size: int,
-                 already: int = 0) -> None:
+                 already: int = 0, total_coming: bool = False) -> None:
         self._cond = threading.Condition()
         self._ranges: dict[int, IdRange] = {}
         self._next_key = 0
         for lo, hi in ranges:
             self._add(lo, hi, lo)
         self.total = total  # records the whole export should have (from count), if known
+        # A count is on its way (`set_total`): no split until it arrives, since without it the open last range
+        # is split into ever smaller ranges past the last id, each costing a request.
+        self._total_coming = total_coming and total is None
         self.page_size = page_size
         self._fetched = already  # records fetched (or already written before a resume)
         self._span = 0  # ids covered by fetched pages, for the density estimate
@@ -310,6 +313,7 @@ class RangeScheduler:
         """The record count arrived (it is fetched while the first pages are)."""
         with self._cond:
             self.total = total
+            self._total_coming = False
             self._cond.notify_all()
 
     def release(self, rng: IdRange) -> None:
@@ -356,7 +360,7 @@ class RangeScheduler:
 
     def _split_busiest(self) -> IdRange | None:
         density = self._density()
-        if density is None:
+        if density is None or self._total_coming:
             return None
         best: tuple[float, IdRange, int] | None = None
         for rng in self._ranges.values():

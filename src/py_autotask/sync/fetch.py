@@ -57,8 +57,8 @@ class RangeFetch:
     def __init__(self, entity: Any, conditions: list[dict[str, Any]], ranges: Sequence[tuple[int, int | None]],
                  *, convert: Callable[[list[dict[str, Any]]], pa.Table], change: str | None,
                  skip: Mapping[str, int] | None = None, workers: int = 3, page_size: int = PAGE_SIZE,
-                 total: int | None = None, already: int = 0, on_request: Callable[[], None] | None = None,
-                 queue_pages: int = QUEUE_PAGES) -> None:
+                 total: int | None = None, total_coming: bool = False, already: int = 0,
+                 on_request: Callable[[], None] | None = None, queue_pages: int = QUEUE_PAGES) -> None:
         self.entity = entity
         self.conditions = conditions
         self.convert = convert
@@ -68,7 +68,8 @@ class RangeFetch:
         self.on_request = on_request or (lambda: None)
         # The total (from a count) lets the scheduler estimate where the ids end: without it, it keeps
         # splitting the open last range into ever smaller ones, each costing a request.
-        self.scheduler = RangeScheduler(list(ranges), total=total, page_size=page_size, already=already)
+        self.scheduler = RangeScheduler(list(ranges), total=total, page_size=page_size, already=already,
+                                        total_coming=total_coming)
         self.workers = workers
         # Pages waiting for the consumer. A chunked sync asks for twice QUEUE_PAGES: the workers go on
         # fetching for ~4 s at the API's ceiling while dlt normalises and loads a chunk, so the load overlaps

@@ -95,7 +95,10 @@ def sync(app: AppContext, entities: tuple[str, ...], all_entities: bool, destina
         fail(str(exc), ExitCode.USAGE)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     from ..sync.runner import sync as run_sync
+    from ..sync.runner import tune_process_memory
     from ._export_progress import make_progress
+
+    tune_process_memory()  # before the fetch and load threads start
 
     console = stderr_console()
     where = os.path.abspath(dsn or "autotask_mirror.duckdb") if destination == "duckdb" else _without_password(dsn or "")

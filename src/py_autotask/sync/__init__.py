@@ -20,10 +20,11 @@ import importlib.util
 from typing import Any
 
 __all__ = ["EntityStats", "SyncContext", "SyncResult", "autotask_source", "make_destination", "make_pipeline",
-           "sync"]
+           "sync", "tune_process_memory"]
 
 _LAZY = {"EntityStats": "source", "SyncContext": "source", "autotask_source": "source",
-         "SyncResult": "runner", "make_destination": "runner", "make_pipeline": "runner", "sync": "runner"}
+         "SyncResult": "runner", "make_destination": "runner", "make_pipeline": "runner", "sync": "runner",
+         "tune_process_memory": "runner"}
 
 
 def require_extra() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from .source import EntityStats, SyncContext, autotask_source
 
 __all__ = ["DEFAULT_DUCKDB_FILE", "DUCKDB_SETTINGS", "SyncResult", "check_duckdb_file", "make_destination",
-           "make_pipeline", "sync"]
+           "make_pipeline", "sync", "tune_process_memory"]
 
 DEFAULT_CHUNK_ROWS = 50_000
 # Not `autotask.duckdb`: DuckDB names the database (catalog) after the file, and a catalog and a schema
@@ -33,6 +33,35 @@ DEFAULT_DUCKDB_FILE = "autotask_mirror.duckdb"
 # ticket first sync and a 50,000-row merge of 7 KB descriptions (spilling); 32MB failed a commit.
 # See docs/sync.md.
 DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "64MB", "preserve_insertion_order": False}
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt() parameter number (malloc.h)
+
+
+def tune_process_memory() -> bool:
+    """Settle the process's native allocators for a long sync (process-wide: `py-autotask sync` calls it; call
+    it yourself at the start of a process that syncs). Returns False where glibc is not the C library.
+
+    A sync's threads (fetch workers, dlt's load pool, DuckDB's) each got a glibc malloc arena of their own
+    (up to 8 per core), and pages freed in one thread's arena were not reused by another's: the process
+    grew with the mirror. Two arenas, and pyarrow allocating through malloc (not its own mimalloc pool),
+    kept a first sync of 1,000,000 tickets at 361 MB instead of 440 MB, and used less CPU (see docs/sync.md).
+    """
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return False
+    if not hasattr(libc, "gnu_get_libc_version"):  # musl, macOS: other allocators, left as they are
+        return False
+    if libc.mallopt(_M_ARENA_MAX, 2) != 1:  # arenas made from now on; threads that have one keep it
+        return False
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True
 
 
 @dataclasses.dataclass

@@ -45,7 +45,7 @@ def tune_process_memory() -> bool:
     A sync's threads (fetch workers, dlt's load pool, DuckDB's) each got a glibc malloc arena of their own
     (up to 8 per core), and pages freed in one thread's arena were not reused by another's: the process
     grew with the mirror. Two arenas, and pyarrow allocating through malloc (not its own mimalloc pool),
-    kept a first sync of 1,000,000 tickets at 361 MB instead of 440 MB, and used less CPU (see docs/sync.md).
+    kept a first sync of 1,000,000 tickets at 361–373 MB instead of 440 MB, with less CPU (see docs/sync.md).
     """
     import ctypes
     import ctypes.util

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("duckdb")
-pytest.importorskip("pyarrow")
+from py_autotask._client import AutotaskClient
+from py_autotask.analytics.schema import ENTITIES
 
-from py_autotask._client import AutotaskClient  # noqa: E402
-from py_autotask.analytics.schema import ENTITIES  # noqa: E402
+if any(importlib.util.find_spec(m) is None for m in ("duckdb", "pyarrow")):
+    # The analytics extra is not installed (say, in `make matrix`): none of these tests can run. A skip here,
+    # at import, would be a collection error instead.
+    collect_ignore_glob = ["test_*.py"]
 from py_autotask.export.engine import ExportEngine, ExportRequest  # noqa: E402
 
 # Picklist fields the independent path labels groups with.

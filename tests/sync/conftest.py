@@ -8,6 +8,7 @@ conversion bug in the sync cannot agree with itself.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import shutil
@@ -23,7 +24,10 @@ from py_autotask import AutotaskClient
 
 from .._clock import SANDBOX_NOW
 
-pytest.importorskip("dlt")
+if importlib.util.find_spec("dlt") is None:
+    # The sync extra is not installed (say, in `make matrix`): none of these tests can run. A skip here, at
+    # import, would be a collection error instead.
+    collect_ignore_glob = ["test_*.py"]
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 BASE_URL = "https://sandbox.autotask.local/ATServicesRest/"

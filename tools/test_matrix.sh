@@ -4,10 +4,10 @@
 #   tools/test_matrix.sh                      # the whole suite on each available Python
 #   tools/test_matrix.sh tests/query -x       # arguments go to pytest unchanged
 #
-# Each version gets its own venv ($MATRIX_VENV_DIR/venv310, venv311, …; default /tmp), built on first
-# use with the project's dependencies but not the project itself: the suite imports it via
-# PYTHONPATH=src:sandbox/src (the client and the sandbox from this checkout). A venv is rebuilt when
-# the dependency list below changes.
+# Each version gets its own venv ($MATRIX_VENV_DIR/venv310, venv311, …; default /tmp) with this checkout's
+# client and sandbox installed editable, with every extra and the dev tools — as `make install` does, so the
+# sandbox's pytest plugin is registered and no test is left out for a missing extra. A venv is rebuilt when
+# either pyproject.toml changes.
 # Interpreters are looked up in pyenv's versions directory, then as `pythonX.Y` on PATH; a version
 # with no interpreter is reported as skipped and does not fail the run.
 # Environment: MATRIX_PYTHONS ("3.10 3.11 3.12 3.13"), MATRIX_VENV_DIR (/tmp),
@@ -20,9 +20,8 @@ PYTHONS="${MATRIX_PYTHONS:-3.10 3.11 3.12 3.13}"
 VENV_DIR="${MATRIX_VENV_DIR:-/tmp}"
 LOG_DIR="${MATRIX_LOG_DIR:-/tmp/py-autotask-matrix}"
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
-# Everything the extras [all,dev] bring, plus anyio for the async tests (its pytest plugin).
-DEPS=(httpx orjson platformdirs click rich pyarrow xlsxwriter openpyxl redis keyring uvicorn pandas
-      pytest pytest-timeout anyio "tomli; python_version < '3.11'")
+# What `make install` installs: the sandbox and the client (editable), every extra, the dev tools.
+DEPS=(-e "$ROOT/sandbox" -e "$ROOT[all,dev]")
 
 # The interpreter for version $1 (e.g. 3.10), or nothing: the newest pyenv build, else pythonX.Y on PATH.
 find_python() {
@@ -47,15 +46,16 @@ find_python() {
 
 # Create (or refresh) the venv at $2 from interpreter $1; its install log goes to $3.
 ensure_venv() {
-    local python="$1" venv="$2" log="$3" stamp="$2/.matrix-deps"
-    if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "${DEPS[*]}" ]]; then
+    local python="$1" venv="$2" log="$3" stamp="$2/.matrix-deps" wanted
+    wanted="${DEPS[*]} $(cat "$ROOT/pyproject.toml" "$ROOT/sandbox/pyproject.toml" | sha256sum)"
+    if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return 0
     fi
     {
         "$python" -m venv "$venv" &&
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${DEPS[@]}"
     } >"$log" 2>&1 || return 1
-    echo "${DEPS[*]}" >"$stamp"
+    echo "$wanted" >"$stamp"
 }
 
 # The last pytest summary line of log $1 (`12 passed, 1 failed in 3.4s`), without the ===== padding.
@@ -85,10 +85,7 @@ for version in $PYTHONS; do
         continue
     fi
     started=$SECONDS
-    # The sandbox is not installed here, so its pytest plugin (the `autotask_sandbox` fixtures, registered by
-    # its entry point when installed) is loaded by name.
-    (cd "$ROOT" && PYTHONPATH=src:sandbox/src "$venv/bin/python" -m pytest -p autotask_sandbox.drivers.pytest_plugin "$@") \
-        >"$log" 2>&1
+    (cd "$ROOT" && "$venv/bin/python" -m pytest "$@") >"$log" 2>&1
     status=$?
     result="$(summary_of "$log")"
     if ((status == 0)); then

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,3 +204,26 @@ def test_a_symlinked_or_foreign_entries_directory_is_refused(tmp_path: Path) -> 
     os.chown(other / ENTRIES_SUBDIR, 65534, 65534)
     with pytest.raises(CacheLayerError, match="belongs to another user"):
         DiskLayer(other)
+
+
+def test_prune_ignores_entries_another_process_removed_meanwhile(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Processes share the cache directory; one may delete an expired entry while another's prune has it listed.
+    # That entry is gone either way: the prune goes on, and the disk layer stays in use.
+    clock = FakeClock()
+    layer = DiskLayer(tmp_path, clock=clock)
+    cache = LayeredCache([layer], clock=clock)
+    for key in ("a", "b", "c"):
+        cache.set(key, key, ttl=10)
+    clock.now += 11
+    listing = os.scandir
+
+    def listed_then_removed(path: Any) -> Any:
+        entries = list(listing(path))
+        os.unlink(layer.path_for("b"))  # the other process, between the listing and the look at each file
+        return contextlib.nullcontext(iter(entries))
+
+    monkeypatch.setattr(os, "scandir", listed_then_removed)
+    assert layer.prune() == 2
+    monkeypatch.undo()
+    assert list(layer.directory.iterdir()) == []

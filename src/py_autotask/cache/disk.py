@@ -133,9 +133,12 @@ class DiskLayer(CacheLayer):
         try:
             with os.scandir(self.directory) as entries:
                 for item in entries:
-                    if not item.is_file(follow_symlinks=False):
-                        continue
-                    mtime = item.stat(follow_symlinks=False).st_mtime
+                    try:
+                        if not item.is_file(follow_symlinks=False):
+                            continue
+                        mtime = item.stat(follow_symlinks=False).st_mtime
+                    except FileNotFoundError:
+                        continue  # another process sharing the directory removed it since the listing
                     stale_temp = item.name.startswith(_TEMP_PREFIX) and mtime < now - STALE_TEMP_SECONDS
                     expired = item.name.endswith(_SUFFIX) and not item.name.startswith(_TEMP_PREFIX)
                     if stale_temp or (expired and mtime <= now):
